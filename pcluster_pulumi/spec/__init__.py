@@ -1,0 +1,1 @@
+"""The cluster config: YAML in, a validated and typed ``ClusterSpec`` out."""
