@@ -1,0 +1,380 @@
+"""The runtime configuration: the one JSON document every node program reads.
+
+The Pulumi side renders it from the validated spec and ships it to the cluster; on a node it
+is found through ``PCLUSTER_PULUMI_NODE_CONFIG``. It holds only resolved facts (instance vCPUs,
+launch template names, table names…) so nothing on a node needs to call DescribeInstanceTypes
+or parse YAML. The format is plain JSON documented in ``docs/node-runtime.md``; unknown keys
+are refused so a typo in the renderer fails loudly instead of silently using a default.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcluster_pulumi.node import naming
+from pcluster_pulumi.node.config_reader import ConfigError, Reader
+
+__all__ = [
+    "ENV_VAR",
+    "FORMAT_VERSION",
+    "Accounting",
+    "ComputeResource",
+    "ConfigError",
+    "Dns",
+    "HeadNode",
+    "InstanceFacts",
+    "KeeperSettings",
+    "NodeConfig",
+    "Queue",
+    "SchedulerSettings",
+    "Tables",
+]
+
+ENV_VAR = "PCLUSTER_PULUMI_NODE_CONFIG"
+FORMAT_VERSION = 1
+SCALING_STRATEGIES = ("all-or-nothing", "best-effort", "greedy-all-or-nothing")
+CAPACITY_TYPES = ("ONDEMAND", "SPOT", "CAPACITY_BLOCK")
+LAUNCH_APIS = ("run-instances", "create-fleet")
+
+
+@dataclass(frozen=True)
+class InstanceFacts:
+    """What Slurm must know about an instance type (resolved at deploy time, not on the node)."""
+
+    instance_type: str
+    vcpus: int
+    memory_mib: int
+    threads_per_core: int = 1
+    gpu_count: int = 0
+    gpu_type: str | None = None
+    efa: bool = False
+
+    @property
+    def cores(self) -> int:
+        """Physical cores: what Slurm may use when simultaneous multithreading is disabled."""
+        return max(1, self.vcpus // max(1, self.threads_per_core))
+
+    @classmethod
+    def read(cls, r: Reader) -> InstanceFacts:
+        return cls(
+            instance_type=r.str("instance_type"),
+            vcpus=r.int("vcpus", minimum=1),
+            memory_mib=r.int("memory_mib", minimum=1),
+            threads_per_core=r.int("threads_per_core", 1, minimum=1),
+            gpu_count=r.int("gpu_count", 0, minimum=0),
+            gpu_type=r.opt_str("gpu_type"),
+            efa=r.bool("efa", False),
+        )
+
+
+@dataclass(frozen=True)
+class ComputeResource:
+    """One compute resource: a launch template, its instance types, and its node counts."""
+
+    name: str
+    instances: tuple[InstanceFacts, ...]
+    launch_template_name: str
+    max_count: int
+    min_count: int = 0
+    launch_template_id: str | None = None
+    api: str = "run-instances"
+    spot_price: float | None = None
+    static_node_priority: int = 1
+    dynamic_node_priority: int = 1000
+    schedulable_memory_mib: int | None = None
+    disable_simultaneous_multithreading: bool = False
+    efa_enabled: bool = False
+    custom_slurm_settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dynamic_count(self) -> int:
+        """Nodes Slurm powers up on demand (MaxCount − MinCount)."""
+        return self.max_count - self.min_count
+
+    @property
+    def vcpus(self) -> int:
+        """CPUs Slurm schedules on a node: the smallest type, so any type can run any job."""
+        if self.disable_simultaneous_multithreading:
+            return min(facts.cores for facts in self.instances)
+        return min(facts.vcpus for facts in self.instances)
+
+    @property
+    def memory_mib(self) -> int:
+        """Memory of the smallest instance type, in MiB."""
+        return min(facts.memory_mib for facts in self.instances)
+
+    @property
+    def gpu_count(self) -> int:
+        """GPUs per node (the smallest type's count)."""
+        return min(facts.gpu_count for facts in self.instances)
+
+    @property
+    def instance_types(self) -> tuple[str, ...]:
+        """All instance type names, in the spec's order (CreateFleet overrides follow it)."""
+        return tuple(facts.instance_type for facts in self.instances)
+
+    @classmethod
+    def read(cls, r: Reader) -> ComputeResource:
+        instances = tuple(InstanceFacts.read(item) for item in r.list_of("instances", minimum=1))
+        resource = cls(
+            name=r.str("name"),
+            instances=instances,
+            launch_template_name=r.str("launch_template_name"),
+            launch_template_id=r.opt_str("launch_template_id"),
+            min_count=r.int("min_count", 0, minimum=0),
+            max_count=r.int("max_count", minimum=1),
+            api=r.choice("api", LAUNCH_APIS, "create-fleet" if len(instances) > 1 else "run-instances"),
+            spot_price=r.opt_float("spot_price"),
+            static_node_priority=r.int("static_node_priority", 1, minimum=1),
+            dynamic_node_priority=r.int("dynamic_node_priority", 1000, minimum=1),
+            schedulable_memory_mib=r.opt_int("schedulable_memory_mib"),
+            disable_simultaneous_multithreading=r.bool("disable_simultaneous_multithreading", False),
+            efa_enabled=r.bool("efa_enabled", False),
+            custom_slurm_settings=r.dict("custom_slurm_settings"),
+        )
+        if resource.min_count > resource.max_count:
+            raise ConfigError(
+                f"{r.path}: min_count {resource.min_count} exceeds max_count {resource.max_count}"
+            )
+        if resource.api == "run-instances" and len(instances) != 1:
+            raise ConfigError(f"{r.path}.api: run-instances launches exactly one instance type")
+        return resource
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A Slurm partition and how its instances are bought (capacity type, allocation strategy)."""
+
+    name: str
+    subnet_ids: tuple[str, ...]
+    compute_resources: tuple[ComputeResource, ...]
+    capacity_type: str = "ONDEMAND"
+    allocation_strategy: str = "lowest-price"
+    job_exclusive_allocation: bool = False
+    custom_slurm_settings: dict[str, Any] = field(default_factory=dict)
+
+    def compute_resource(self, name: str) -> ComputeResource:
+        """The compute resource called name; KeyError when the queue has none."""
+        for resource in self.compute_resources:
+            if resource.name == name:
+                return resource
+        raise KeyError(f"queue {self.name!r} has no compute resource {name!r}")
+
+    @classmethod
+    def read(cls, r: Reader) -> Queue:
+        return cls(
+            name=r.str("name"),
+            subnet_ids=tuple(r.str_list("subnet_ids", minimum=1)),
+            compute_resources=tuple(
+                ComputeResource.read(i) for i in r.list_of("compute_resources", minimum=1)
+            ),
+            capacity_type=r.choice("capacity_type", CAPACITY_TYPES, "ONDEMAND"),
+            allocation_strategy=r.str("allocation_strategy", "lowest-price"),
+            job_exclusive_allocation=r.bool("job_exclusive_allocation", False),
+            custom_slurm_settings=r.dict("custom_slurm_settings"),
+        )
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Where slurmctld sends accounting: a slurmdbd on the head node over a database, or an external one."""
+
+    kind: str
+    host: str
+    port: int
+    user_name: str | None = None
+    password_secret_arn: str | None = None
+    database_name: str | None = None
+
+    @classmethod
+    def read(cls, r: Reader) -> Accounting:
+        kind = r.choice("kind", ("database", "external"))
+        accounting = cls(
+            kind=kind,
+            host=r.str("host"),
+            port=r.int("port", 3306 if kind == "database" else 6819, minimum=1),
+            user_name=r.opt_str("user_name"),
+            password_secret_arn=r.opt_str("password_secret_arn"),
+            database_name=r.opt_str("database_name"),
+        )
+        if kind == "database" and (accounting.user_name is None or accounting.password_secret_arn is None):
+            raise ConfigError(f"{r.path}: a database needs user_name and password_secret_arn")
+        return accounting
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """Slurm-wide behaviour: power saving timings, scaling strategy, user settings, accounting."""
+
+    scaledown_idletime_seconds: int = 600
+    scaling_strategy: str = "all-or-nothing"
+    enable_memory_based_scheduling: bool = False
+    resume_timeout_seconds: int = 1800
+    suspend_timeout_seconds: int = 120
+    custom_slurm_settings: tuple[dict[str, Any], ...] = ()
+    accounting: Accounting | None = None
+
+    @classmethod
+    def read(cls, r: Reader) -> SchedulerSettings:
+        accounting = r.opt_section("accounting")
+        return cls(
+            scaledown_idletime_seconds=r.int("scaledown_idletime_seconds", 600, minimum=-1),
+            scaling_strategy=r.choice("scaling_strategy", SCALING_STRATEGIES, "all-or-nothing"),
+            enable_memory_based_scheduling=r.bool("enable_memory_based_scheduling", False),
+            resume_timeout_seconds=r.int("resume_timeout_seconds", 1800, minimum=1),
+            suspend_timeout_seconds=r.int("suspend_timeout_seconds", 120, minimum=1),
+            custom_slurm_settings=tuple(item.raw for item in r.list_of("custom_slurm_settings", minimum=0)),
+            accounting=Accounting.read(accounting) if accounting else None,
+        )
+
+
+@dataclass(frozen=True)
+class KeeperSettings:
+    """Timings of the keeper loop on the head node."""
+
+    interval_seconds: int = 60
+    orphan_grace_seconds: int = 300
+    insufficient_capacity_timeout_seconds: int = 600
+    ec2_health_checks: bool = True
+
+    @classmethod
+    def read(cls, r: Reader) -> KeeperSettings:
+        return cls(
+            interval_seconds=r.int("interval_seconds", 60, minimum=1),
+            orphan_grace_seconds=r.int("orphan_grace_seconds", 300, minimum=0),
+            insufficient_capacity_timeout_seconds=r.int(
+                "insufficient_capacity_timeout_seconds", 600, minimum=0
+            ),
+            ec2_health_checks=r.bool("ec2_health_checks", True),
+        )
+
+
+@dataclass(frozen=True)
+class Dns:
+    """The cluster's private zone; absent when managed DNS is disabled."""
+
+    hosted_zone_id: str
+    domain: str
+
+    @classmethod
+    def read(cls, r: Reader) -> Dns:
+        return cls(hosted_zone_id=r.str("hosted_zone_id"), domain=r.str("domain"))
+
+
+@dataclass(frozen=True)
+class Tables:
+    """DynamoDB tables: node ↔ instance (GSI ``InstanceId``) and compute-fleet status."""
+
+    nodes_table: str
+    status_table: str
+
+    @classmethod
+    def read(cls, r: Reader) -> Tables:
+        return cls(nodes_table=r.str("nodes_table"), status_table=r.str("status_table"))
+
+
+@dataclass(frozen=True)
+class HeadNode:
+    """How compute and login nodes reach the head node (its pre-created ENI address)."""
+
+    private_ip: str
+    hostname: str | None = None
+
+    @classmethod
+    def read(cls, r: Reader) -> HeadNode:
+        return cls(private_ip=r.str("private_ip"), hostname=r.opt_str("hostname"))
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Everything the node programs need about one cluster."""
+
+    cluster_name: str
+    region: str
+    head_node: HeadNode
+    tables: Tables
+    queues: tuple[Queue, ...]
+    scheduler: SchedulerSettings = SchedulerSettings()
+    keeper: KeeperSettings = KeeperSettings()
+    dns: Dns | None = None
+    use_ec2_hostnames: bool = False
+    bucket: str | None = None
+    node_package_key: str | None = None
+    munge_key_secret_arn: str | None = None
+    cluster_user: str = "ec2-user"
+    mounts: tuple[dict[str, Any], ...] = ()
+
+    def queue(self, name: str) -> Queue:
+        """The queue called name; KeyError when there is none."""
+        for queue in self.queues:
+            if queue.name == name:
+                return queue
+        raise KeyError(f"no queue {name!r} in cluster {self.cluster_name!r}")
+
+    def compute_resource_of(self, node: str) -> tuple[Queue, ComputeResource]:
+        """Queue and compute resource owning a node name; KeyError for unknown ones."""
+        parsed = naming.parse_node_name(node)
+        queue = self.queue(parsed.queue)
+        return queue, queue.compute_resource(parsed.compute_resource)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NodeConfig:
+        """Build from the parsed JSON document; ConfigError names the offending key path."""
+        r = Reader(data, "$")
+        version = r.int("format_version")
+        if version != FORMAT_VERSION:
+            raise ConfigError(
+                f"$.format_version: this node code reads version {FORMAT_VERSION}, got {version}"
+            )
+        dns = r.opt_section("dns")
+        config = cls(
+            cluster_name=r.str("cluster_name"),
+            region=r.str("region"),
+            head_node=HeadNode.read(r.section("head_node")),
+            tables=Tables.read(r.section("tables")),
+            queues=tuple(Queue.read(item) for item in r.list_of("queues", minimum=0)),
+            scheduler=SchedulerSettings.read(r.section("scheduler", required=False)),
+            keeper=KeeperSettings.read(r.section("keeper", required=False)),
+            dns=Dns.read(dns) if dns else None,
+            use_ec2_hostnames=r.bool("use_ec2_hostnames", False),
+            bucket=r.opt_str("bucket"),
+            node_package_key=r.opt_str("node_package_key"),
+            munge_key_secret_arn=r.opt_str("munge_key_secret_arn"),
+            cluster_user=r.str("cluster_user", "ec2-user"),
+            mounts=tuple(item.raw for item in r.list_of("mounts", minimum=0)),
+        )
+        r.finish()
+        names = [q.name for q in config.queues]
+        if len(set(names)) != len(names):
+            raise ConfigError("$.queues: queue names must be unique")
+        return config
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document for this config (round-trips through from_dict)."""
+        from pcluster_pulumi.node.config_writer import config_to_dict
+
+        return config_to_dict(self)
+
+    def to_json(self) -> str:
+        """Stable, human-diffable JSON text (sorted keys, indented)."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> NodeConfig:
+        """Read the document at path, or at ``$PCLUSTER_PULUMI_NODE_CONFIG`` when path is None."""
+        where = path if path is not None else os.environ.get(ENV_VAR)
+        if not where:
+            raise ConfigError(f"no runtime configuration: set {ENV_VAR} to its path")
+        try:
+            data = json.loads(Path(where).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigError(f"{where}: cannot read runtime configuration: {error.strerror}") from error
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"{where}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from error
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: the runtime configuration must be a JSON object")
+        return cls.from_dict(data)

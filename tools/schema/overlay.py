@@ -1,0 +1,310 @@
+"""What the generated schema adds to the reference key table.
+
+- ParallelCluster 3.16.1 differences from the October 2024 table (added/removed keys, OS list);
+- custom-action ``Sequence`` (in the marshmallow schema, absent from the table);
+- concrete defaults (conditional defaults such as gp3 IOPS are left to the model);
+- sections that default to ``{}`` so the typed model always has them;
+- pcluster-pulumi extensions, marked ``x-pcluster-pulumi: true``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OS_3_16 = ["alinux2023", "ubuntu2204", "ubuntu2404", "rhel8", "rocky8", "rhel9", "rocky9"]
+OS_ALL = ["alinux2", *OS_3_16]  # alinux2 stays for awsbatch, judged by 3.15
+LT_ID = r"^lt-[0-9a-z]{8}$|^lt-[0-9a-z]{17}$"
+
+REMOVED = {"LoginNodes.Pools.Ssh.KeyName"}
+
+ADDED: list[dict[str, str]] = [
+    {"path": "DevSettings.AmiSearchFilters.NamePrefix", "type": "String", "policy": "UNSUPPORTED"},
+    {"path": "DevSettings.EfaInterfaceType", "type": "String", "policy": "UNSUPPORTED"},
+    {
+        "path": "DevSettings.Timeouts.ComputeInstanceInfoTimeout",
+        "type": "Integer",
+        "allowed": "range[1,None]",
+        "policy": "SUPPORTED",
+    },
+    {
+        "path": "HeadNode.SharedStorageEfsSettings",
+        "type": "HeadNodeSharedStorageEfsSettings",
+        "policy": "UNSUPPORTED",
+    },
+    {"path": "HeadNode.SharedStorageEfsSettings.Encrypted", "type": "Boolean", "policy": "UNSUPPORTED"},
+    {
+        "path": "Scheduling.SlurmQueues.ComputeResources.LaunchTemplateOverrides",
+        "type": "LaunchTemplateOverrides",
+        "policy": "QUEUE_UPDATE_STRATEGY",
+    },
+    {
+        "path": "Scheduling.SlurmQueues.ComputeResources.LaunchTemplateOverrides.LaunchTemplateId",
+        "type": "String",
+        "req": "REQ",
+        "allowed": "regex " + LT_ID,
+        "policy": "QUEUE_UPDATE_STRATEGY",
+    },
+    {
+        "path": "Scheduling.SlurmQueues.ComputeResources.LaunchTemplateOverrides.Version",
+        "type": "Integer",
+        "allowed": "range[1,None]",
+        "policy": "QUEUE_UPDATE_STRATEGY",
+    },
+    # Extension: a managed Aurora MySQL Serverless v2 accounting database when Database has no Uri.
+    {
+        "path": "Scheduling.SlurmSettings.Database.DeletionPolicy",
+        "type": "String",
+        "allowed": "one of Delete,Retain,Snapshot",
+        "policy": "UNSUPPORTED",
+        "ext": "1",
+    },
+    {
+        "path": "Scheduling.SlurmSettings.Database.MinCapacity",
+        "type": "Float",
+        "allowed": "range[0,256]",
+        "policy": "SUPPORTED",
+        "ext": "1",
+    },
+    {
+        "path": "Scheduling.SlurmSettings.Database.MaxCapacity",
+        "type": "Float",
+        "allowed": "range[1,256]",
+        "policy": "SUPPORTED",
+        "ext": "1",
+    },
+]
+
+CUSTOM_ACTION_PATHS = [
+    f"{owner}.CustomActions.{event}"
+    for owner, events in (
+        ("HeadNode", ("OnNodeStart", "OnNodeConfigured", "OnNodeUpdated")),
+        ("Scheduling.SlurmQueues", ("OnNodeStart", "OnNodeConfigured")),
+        ("LoginNodes.Pools", ("OnNodeStart", "OnNodeConfigured", "OnNodeUpdated")),
+    )
+    for event in events
+]
+
+
+def patch_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Apply the 3.16.1 differences and add the keys the table lacks, parents before children."""
+    out = []
+    for row in rows:
+        if row["path"] in REMOVED:
+            continue
+        row = dict(row)
+        if row["path"] == "Image.Os":
+            row["allowed"] = "one of " + ",".join(OS_ALL)
+        if row["path"] == "Scheduling.SlurmSettings.Database.Uri":
+            row["req"] = ""  # extension: no Uri -> managed database
+        if row["path"] in (
+            "Scheduling.SlurmSettings.Database.UserName",
+            "Scheduling.SlurmSettings.Database.PasswordSecretArn",
+        ):
+            row["req"] = ""  # required together with Uri (see EXTRA)
+        out.append(row)
+        if row["path"] in CUSTOM_ACTION_PATHS:
+            seq = row["path"] + ".Sequence"
+            out.append(
+                {
+                    "path": seq,
+                    "type": "list[CustomActionStep]",
+                    "req": "",
+                    "allowed": "",
+                    "policy": row["policy"],
+                }
+            )
+            out.append(
+                {
+                    "path": seq + ".Script",
+                    "type": "String",
+                    "req": "REQ",
+                    "allowed": "",
+                    "policy": row["policy"],
+                }
+            )
+            out.append(
+                {
+                    "path": seq + ".Args",
+                    "type": "list[String]",
+                    "req": "",
+                    "allowed": "",
+                    "policy": row["policy"],
+                }
+            )
+    for extra in ADDED:
+        row = {"req": "", "allowed": "", **extra}
+        index = max(
+            i
+            for i, r in enumerate(out)
+            if row["path"].startswith(r["path"] + ".") or r["path"] == row["path"].rsplit(".", 1)[0]
+        )
+        out.insert(
+            index
+            + 1
+            + sum(1 for r in out[index + 1 :] if r["path"].startswith(row["path"].rsplit(".", 1)[0] + ".")),
+            row,
+        )
+    return out
+
+
+DEFAULTS: dict[str, Any] = {
+    "HeadNode.DisableSimultaneousMultithreading": False,
+    "HeadNode.Ssh.AllowedIps": "0.0.0.0/0",
+    "HeadNode.LocalStorage.RootVolume.VolumeType": "gp3",
+    "HeadNode.LocalStorage.RootVolume.Encrypted": True,
+    "HeadNode.LocalStorage.RootVolume.DeleteOnTermination": True,
+    "HeadNode.LocalStorage.EphemeralVolume.MountDir": "/scratch",
+    "HeadNode.SharedStorageType": "Ebs",
+    "HeadNode.Dcv.Enabled": False,
+    "HeadNode.Dcv.Port": 8443,
+    "HeadNode.Dcv.AllowedIps": "0.0.0.0/0",
+    "HeadNode.Iam.S3Access.EnableWriteAccess": False,
+    "HeadNode.Imds.Secured": True,
+    "Scheduling.ScalingStrategy": "all-or-nothing",
+    "Scheduling.SlurmSettings.ScaledownIdletime": 10,
+    "Scheduling.SlurmSettings.Dns.DisableManagedDns": False,
+    "Scheduling.SlurmSettings.Dns.UseEc2Hostnames": False,
+    "Scheduling.SlurmSettings.QueueUpdateStrategy": "COMPUTE_FLEET_STOP",
+    "Scheduling.SlurmSettings.EnableMemoryBasedScheduling": False,
+    "Scheduling.SlurmSettings.ExternalSlurmdbd.Port": 6819,
+    "Scheduling.SlurmSettings.Database.DeletionPolicy": "Snapshot",
+    "Scheduling.SlurmSettings.Database.MinCapacity": 0.5,
+    "Scheduling.SlurmSettings.Database.MaxCapacity": 4,
+    "Scheduling.SlurmQueues.CapacityType": "ONDEMAND",
+    "Scheduling.SlurmQueues.ComputeSettings.LocalStorage.RootVolume.Encrypted": True,
+    "Scheduling.SlurmQueues.ComputeSettings.LocalStorage.RootVolume.VolumeType": "gp3",
+    "Scheduling.SlurmQueues.ComputeSettings.LocalStorage.EphemeralVolume.MountDir": "/scratch",
+    "Scheduling.SlurmQueues.Iam.S3Access.EnableWriteAccess": False,
+    "Scheduling.SlurmQueues.CustomSlurmSettings": {},
+    "Scheduling.SlurmQueues.JobExclusiveAllocation": False,
+    "Scheduling.SlurmQueues.ComputeResources.MaxCount": 10,
+    "Scheduling.SlurmQueues.ComputeResources.MinCount": 0,
+    "Scheduling.SlurmQueues.ComputeResources.Efa.Enabled": False,
+    "Scheduling.SlurmQueues.ComputeResources.Efa.GdrSupport": False,
+    "Scheduling.SlurmQueues.ComputeResources.DisableSimultaneousMultithreading": False,
+    "Scheduling.SlurmQueues.ComputeResources.CustomSlurmSettings": {},
+    "Scheduling.SlurmQueues.ComputeResources.StaticNodePriority": 1,
+    "Scheduling.SlurmQueues.ComputeResources.DynamicNodePriority": 1000,
+    "Scheduling.AwsBatchQueues.CapacityType": "ONDEMAND",
+    "Scheduling.AwsBatchQueues.ComputeResources.MaxvCpus": 10,
+    "Scheduling.AwsBatchQueues.ComputeResources.MinvCpus": 0,
+    "SharedStorage.EbsSettings.VolumeType": "gp3",
+    "SharedStorage.EbsSettings.Size": 40,
+    "SharedStorage.EbsSettings.Encrypted": True,
+    "SharedStorage.EbsSettings.Raid.NumberOfVolumes": 2,
+    "SharedStorage.EbsSettings.DeletionPolicy": "Delete",
+    "SharedStorage.EfsSettings.Encrypted": False,
+    "SharedStorage.EfsSettings.PerformanceMode": "generalPurpose",
+    "SharedStorage.EfsSettings.ThroughputMode": "bursting",
+    "SharedStorage.EfsSettings.DeletionPolicy": "Delete",
+    "SharedStorage.EfsSettings.EncryptionInTransit": False,
+    "SharedStorage.EfsSettings.IamAuthorization": False,
+    "SharedStorage.FsxLustreSettings.DeletionPolicy": "Delete",
+    "SharedStorage.FsxLustreSettings.DataRepositoryAssociations.BatchImportMetaDataOnCreate": False,
+    "SharedStorage.FsxLustreSettings.DataRepositoryAssociations.ImportedFileChunkSize": 1024,
+    "Monitoring.DetailedMonitoring": False,
+    "Monitoring.Logs.CloudWatch.Enabled": True,
+    "Monitoring.Logs.CloudWatch.RetentionInDays": 180,
+    "Monitoring.Logs.CloudWatch.DeletionPolicy": "Retain",
+    "Monitoring.Logs.Rotation.Enabled": True,
+    "Monitoring.Dashboards.CloudWatch.Enabled": True,
+    "Monitoring.Alarms.Enabled": True,
+    "AdditionalPackages.IntelSoftware.IntelHpcPlatform": False,
+    "DirectoryService.LdapTlsReqCert": "hard",
+    "DirectoryService.GenerateSshKeysForUsers": True,
+    "DirectoryService.AdditionalSssdConfigs": {},
+    "Imds.ImdsSupport": "v2.0",
+    "DevSettings.Timeouts.HeadNodeBootstrapTimeout": 1800,
+    "DevSettings.Timeouts.ComputeNodeBootstrapTimeout": 1800,
+    "DevSettings.ComputeStartupTimeMetricEnabled": False,
+    "DeploymentSettings.DisableSudoAccessForDefaultUser": False,
+    "DeploymentSettings.DefaultUserHome": "Shared",
+    "LoginNodes.Pools.GracetimePeriod": 10,
+    "LoginNodes.Pools.Dcv.Enabled": False,
+    "LoginNodes.Pools.Dcv.Port": 8443,
+    "LoginNodes.Pools.Dcv.AllowedIps": "0.0.0.0/0",
+}
+
+# Titles that would otherwise name two different structures.
+TITLES = {"HeadNode.Imds": "HeadNodeImds"}
+
+# Sections that exist (with their defaults) even when the user leaves them out.
+MATERIALIZED = [
+    "HeadNode.Ssh",
+    "HeadNode.LocalStorage",
+    "HeadNode.LocalStorage.RootVolume",
+    "HeadNode.LocalStorage.EphemeralVolume",
+    "HeadNode.Imds",
+    "Scheduling.SlurmQueues.ComputeSettings",
+    "Scheduling.SlurmQueues.ComputeSettings.LocalStorage",
+    "Scheduling.SlurmQueues.ComputeSettings.LocalStorage.RootVolume",
+    "Scheduling.SlurmQueues.ComputeSettings.LocalStorage.EphemeralVolume",
+    "Monitoring",
+    "Monitoring.Logs",
+    "Monitoring.Logs.CloudWatch",
+    "Monitoring.Logs.Rotation",
+    "Monitoring.Dashboards",
+    "Monitoring.Dashboards.CloudWatch",
+    "Monitoring.Alarms",
+    "Imds",
+    "DevSettings",
+    "DevSettings.Timeouts",
+    "DeploymentSettings",
+]
+
+SCRIPT_OR_SEQUENCE = {"oneOf": [{"required": ["Script"]}, {"required": ["Sequence"]}]}
+# ParallelCluster takes any value here (a Raw field) and checks it against AWS later.
+ELASTIC_IP = {"type": ["boolean", "string"]}
+
+# Extra schema keywords merged into the node at a path ("" is the root).
+EXTRA: dict[str, dict[str, Any]] = {
+    **{p: {"required": {"drop": ["Script"]}, **SCRIPT_OR_SEQUENCE} for p in CUSTOM_ACTION_PATHS},
+    "HeadNode.Networking.ElasticIp": ELASTIC_IP,
+    "Scheduling.SlurmSettings.Database": {
+        "dependentRequired": {"Uri": ["UserName", "PasswordSecretArn"]},
+    },
+    "Scheduling.SlurmSettings.Database.DeletionPolicy": {"x-pcluster-pulumi": True},
+    "Scheduling.SlurmSettings.Database.MinCapacity": {"x-pcluster-pulumi": True},
+    "Scheduling.SlurmSettings.Database.MaxCapacity": {"x-pcluster-pulumi": True},
+    "": {
+        "allOf": [
+            {
+                "if": {
+                    "properties": {"Scheduling": {"properties": {"Scheduler": {"const": "slurm"}}}},
+                    "required": ["Scheduling"],
+                },
+                "then": {
+                    "properties": {
+                        "Image": {"properties": {"Os": {"enum": OS_3_16}}},
+                        "DevSettings": {"not": {"required": ["AwsBatchCliPackage"]}},
+                        "Scheduling": {
+                            "required": ["SlurmQueues"],
+                            "not": {
+                                "anyOf": [
+                                    {"required": ["AwsBatchQueues"]},
+                                    {"required": ["AwsBatchSettings"]},
+                                ]
+                            },
+                        },
+                    }
+                },
+            },
+            {
+                "if": {
+                    "properties": {"Scheduling": {"properties": {"Scheduler": {"const": "awsbatch"}}}},
+                    "required": ["Scheduling"],
+                },
+                "then": {
+                    "properties": {
+                        "Scheduling": {
+                            "required": ["AwsBatchQueues"],
+                            "not": {
+                                "anyOf": [{"required": ["SlurmQueues"]}, {"required": ["SlurmSettings"]}]
+                            },
+                        },
+                    }
+                },
+            },
+        ]
+    },
+}
