@@ -127,13 +127,15 @@ def render(found: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    out = Path(argv[1]) if len(argv) > 1 else OUT
     found: dict[str, dict[str, Any]] = {}
     collect(json.loads(SCHEMA.read_text()), found)
-    OUT.write_text(render(found))
-    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(OUT)], check=True)
-    print(f"wrote {OUT} ({len(found)} classes)")
+    out.write_text(render(found))
+    config = ROOT / "pyproject.toml"
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "--config", str(config), str(out)], check=True)
+    print(f"wrote {out} ({len(found)} classes)")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv)

@@ -125,8 +125,11 @@ def build(rows: list[dict[str, str]], descriptions: dict[str, str]) -> dict[str,
             object_of(node)["title"] = overlay.TITLES[path]
         if row.get("ext"):
             node["x-pcluster-pulumi"] = True
-        if path in descriptions:
-            node["description"] = descriptions[path]
+        suffix = next((s for s in overlay.DESCRIPTION_SUFFIXES if path.endswith(s)), None)
+        if path in descriptions or path in overlay.DESCRIPTIONS:
+            node["description"] = descriptions.get(path) or overlay.DESCRIPTIONS[path]
+        elif suffix:
+            node["description"] = overlay.DESCRIPTION_SUFFIXES[suffix]
         if path in overlay.DEFAULTS:
             node["default"] = overlay.DEFAULTS[path]
         if row["policy"]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +61,13 @@ class InstanceFacts:
     @classmethod
     def read(cls, r: Reader) -> InstanceFacts:
         return cls(
-            instance_type=r.str("instance_type"),
-            vcpus=r.int("vcpus", minimum=1),
-            memory_mib=r.int("memory_mib", minimum=1),
-            threads_per_core=r.int("threads_per_core", 1, minimum=1),
-            gpu_count=r.int("gpu_count", 0, minimum=0),
+            instance_type=r.string("instance_type"),
+            vcpus=r.integer("vcpus", minimum=1),
+            memory_mib=r.integer("memory_mib", minimum=1),
+            threads_per_core=r.integer("threads_per_core", 1, minimum=1),
+            gpu_count=r.integer("gpu_count", 0, minimum=0),
             gpu_type=r.opt_str("gpu_type"),
-            efa=r.bool("efa", False),
+            efa=r.boolean("efa", False),
         )
 
 
@@ -92,7 +92,7 @@ class ComputeResource:
 
     @property
     def dynamic_count(self) -> int:
-        """Nodes Slurm powers up on demand (MaxCount − MinCount)."""
+        """Nodes Slurm powers up on demand (MaxCount - MinCount)."""
         return self.max_count - self.min_count
 
     @property
@@ -121,20 +121,20 @@ class ComputeResource:
     def read(cls, r: Reader) -> ComputeResource:
         instances = tuple(InstanceFacts.read(item) for item in r.list_of("instances", minimum=1))
         resource = cls(
-            name=r.str("name"),
+            name=r.string("name"),
             instances=instances,
-            launch_template_name=r.str("launch_template_name"),
+            launch_template_name=r.string("launch_template_name"),
             launch_template_id=r.opt_str("launch_template_id"),
-            min_count=r.int("min_count", 0, minimum=0),
-            max_count=r.int("max_count", minimum=1),
+            min_count=r.integer("min_count", 0, minimum=0),
+            max_count=r.integer("max_count", minimum=1),
             api=r.choice("api", LAUNCH_APIS, "create-fleet" if len(instances) > 1 else "run-instances"),
             spot_price=r.opt_float("spot_price"),
-            static_node_priority=r.int("static_node_priority", 1, minimum=1),
-            dynamic_node_priority=r.int("dynamic_node_priority", 1000, minimum=1),
+            static_node_priority=r.integer("static_node_priority", 1, minimum=1),
+            dynamic_node_priority=r.integer("dynamic_node_priority", 1000, minimum=1),
             schedulable_memory_mib=r.opt_int("schedulable_memory_mib"),
-            disable_simultaneous_multithreading=r.bool("disable_simultaneous_multithreading", False),
-            efa_enabled=r.bool("efa_enabled", False),
-            custom_slurm_settings=r.dict("custom_slurm_settings"),
+            disable_simultaneous_multithreading=r.boolean("disable_simultaneous_multithreading", False),
+            efa_enabled=r.boolean("efa_enabled", False),
+            custom_slurm_settings=r.mapping("custom_slurm_settings"),
         )
         if resource.min_count > resource.max_count:
             raise ConfigError(
@@ -167,15 +167,15 @@ class Queue:
     @classmethod
     def read(cls, r: Reader) -> Queue:
         return cls(
-            name=r.str("name"),
+            name=r.string("name"),
             subnet_ids=tuple(r.str_list("subnet_ids", minimum=1)),
             compute_resources=tuple(
                 ComputeResource.read(i) for i in r.list_of("compute_resources", minimum=1)
             ),
             capacity_type=r.choice("capacity_type", CAPACITY_TYPES, "ONDEMAND"),
-            allocation_strategy=r.str("allocation_strategy", "lowest-price"),
-            job_exclusive_allocation=r.bool("job_exclusive_allocation", False),
-            custom_slurm_settings=r.dict("custom_slurm_settings"),
+            allocation_strategy=r.string("allocation_strategy", "lowest-price"),
+            job_exclusive_allocation=r.boolean("job_exclusive_allocation", False),
+            custom_slurm_settings=r.mapping("custom_slurm_settings"),
         )
 
 
@@ -195,8 +195,8 @@ class Accounting:
         kind = r.choice("kind", ("database", "external"))
         accounting = cls(
             kind=kind,
-            host=r.str("host"),
-            port=r.int("port", 3306 if kind == "database" else 6819, minimum=1),
+            host=r.string("host"),
+            port=r.integer("port", 3306 if kind == "database" else 6819, minimum=1),
             user_name=r.opt_str("user_name"),
             password_secret_arn=r.opt_str("password_secret_arn"),
             database_name=r.opt_str("database_name"),
@@ -222,11 +222,11 @@ class SchedulerSettings:
     def read(cls, r: Reader) -> SchedulerSettings:
         accounting = r.opt_section("accounting")
         return cls(
-            scaledown_idletime_seconds=r.int("scaledown_idletime_seconds", 600, minimum=-1),
+            scaledown_idletime_seconds=r.integer("scaledown_idletime_seconds", 600, minimum=-1),
             scaling_strategy=r.choice("scaling_strategy", SCALING_STRATEGIES, "all-or-nothing"),
-            enable_memory_based_scheduling=r.bool("enable_memory_based_scheduling", False),
-            resume_timeout_seconds=r.int("resume_timeout_seconds", 1800, minimum=1),
-            suspend_timeout_seconds=r.int("suspend_timeout_seconds", 120, minimum=1),
+            enable_memory_based_scheduling=r.boolean("enable_memory_based_scheduling", False),
+            resume_timeout_seconds=r.integer("resume_timeout_seconds", 1800, minimum=1),
+            suspend_timeout_seconds=r.integer("suspend_timeout_seconds", 120, minimum=1),
             custom_slurm_settings=tuple(item.raw for item in r.list_of("custom_slurm_settings", minimum=0)),
             accounting=Accounting.read(accounting) if accounting else None,
         )
@@ -244,12 +244,12 @@ class KeeperSettings:
     @classmethod
     def read(cls, r: Reader) -> KeeperSettings:
         return cls(
-            interval_seconds=r.int("interval_seconds", 60, minimum=1),
-            orphan_grace_seconds=r.int("orphan_grace_seconds", 300, minimum=0),
-            insufficient_capacity_timeout_seconds=r.int(
+            interval_seconds=r.integer("interval_seconds", 60, minimum=1),
+            orphan_grace_seconds=r.integer("orphan_grace_seconds", 300, minimum=0),
+            insufficient_capacity_timeout_seconds=r.integer(
                 "insufficient_capacity_timeout_seconds", 600, minimum=0
             ),
-            ec2_health_checks=r.bool("ec2_health_checks", True),
+            ec2_health_checks=r.boolean("ec2_health_checks", True),
         )
 
 
@@ -262,7 +262,7 @@ class Dns:
 
     @classmethod
     def read(cls, r: Reader) -> Dns:
-        return cls(hosted_zone_id=r.str("hosted_zone_id"), domain=r.str("domain"))
+        return cls(hosted_zone_id=r.string("hosted_zone_id"), domain=r.string("domain"))
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,7 @@ class Tables:
 
     @classmethod
     def read(cls, r: Reader) -> Tables:
-        return cls(nodes_table=r.str("nodes_table"), status_table=r.str("status_table"))
+        return cls(nodes_table=r.string("nodes_table"), status_table=r.string("status_table"))
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ class HeadNode:
 
     @classmethod
     def read(cls, r: Reader) -> HeadNode:
-        return cls(private_ip=r.str("private_ip"), hostname=r.opt_str("hostname"))
+        return cls(private_ip=r.string("private_ip"), hostname=r.opt_str("hostname"))
 
 
 @dataclass(frozen=True)
@@ -325,26 +325,26 @@ class NodeConfig:
     def from_dict(cls, data: dict[str, Any]) -> NodeConfig:
         """Build from the parsed JSON document; ConfigError names the offending key path."""
         r = Reader(data, "$")
-        version = r.int("format_version")
+        version = r.integer("format_version")
         if version != FORMAT_VERSION:
             raise ConfigError(
                 f"$.format_version: this node code reads version {FORMAT_VERSION}, got {version}"
             )
         dns = r.opt_section("dns")
         config = cls(
-            cluster_name=r.str("cluster_name"),
-            region=r.str("region"),
+            cluster_name=r.string("cluster_name"),
+            region=r.string("region"),
             head_node=HeadNode.read(r.section("head_node")),
             tables=Tables.read(r.section("tables")),
             queues=tuple(Queue.read(item) for item in r.list_of("queues", minimum=0)),
             scheduler=SchedulerSettings.read(r.section("scheduler", required=False)),
             keeper=KeeperSettings.read(r.section("keeper", required=False)),
             dns=Dns.read(dns) if dns else None,
-            use_ec2_hostnames=r.bool("use_ec2_hostnames", False),
+            use_ec2_hostnames=r.boolean("use_ec2_hostnames", False),
             bucket=r.opt_str("bucket"),
             node_package_key=r.opt_str("node_package_key"),
             munge_key_secret_arn=r.opt_str("munge_key_secret_arn"),
-            cluster_user=r.str("cluster_user", "ec2-user"),
+            cluster_user=r.string("cluster_user", "ec2-user"),
             mounts=tuple(item.raw for item in r.list_of("mounts", minimum=0)),
         )
         r.finish()
@@ -355,9 +355,9 @@ class NodeConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document for this config (round-trips through from_dict)."""
-        from pcluster_pulumi.node.config_writer import config_to_dict
-
-        return config_to_dict(self)
+        document = _plain(self)
+        assert isinstance(document, dict)
+        return {"format_version": FORMAT_VERSION, **document}
 
     def to_json(self) -> str:
         """Stable, human-diffable JSON text (sorted keys, indented)."""
@@ -378,3 +378,14 @@ class NodeConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"{where}: the runtime configuration must be a JSON object")
         return cls.from_dict(data)
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses to dicts keyed by field name, tuples to lists: the JSON shape from_dict reads."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -47,7 +47,7 @@ class Reader:
             raise ConfigError(f"{self.path}.{key}: expected {label}, got {type(value).__name__}")
         return value
 
-    def str(self, key: str, default: Any = _MISSING) -> str:
+    def string(self, key: str, default: Any = _MISSING) -> str:
         """A required (or defaulted) non-empty string."""
         value = self._typed(key, default, (str,), "a string")
         if not value:
@@ -59,7 +59,7 @@ class Reader:
         value = self._typed(key, None, (str,), "a string")
         return None if value is None else str(value)
 
-    def int(self, key: str, default: Any = _MISSING, minimum: int | None = None) -> int:
+    def integer(self, key: str, default: Any = _MISSING, minimum: int | None = None) -> int:
         """An integer, optionally bounded below."""
         value = self._typed(key, default, (int,), "an integer")
         if minimum is not None and value < minimum:
@@ -76,18 +76,18 @@ class Reader:
         value = self._typed(key, None, (int, float), "a number")
         return None if value is None else float(value)
 
-    def bool(self, key: str, default: Any = _MISSING) -> bool:
+    def boolean(self, key: str, default: Any = _MISSING) -> bool:
         """A JSON boolean (no truthy strings: the renderer must emit real booleans)."""
         return bool(self._typed(key, default, (bool,), "a boolean"))
 
     def choice(self, key: str, allowed: Sequence[str], default: Any = _MISSING) -> str:
         """A string from a closed set."""
-        value = self.str(key, default)
+        value = self.string(key, default)
         if value not in allowed:
             raise ConfigError(f"{self.path}.{key}: must be one of {', '.join(allowed)}, got {value!r}")
         return value
 
-    def dict(self, key: str) -> dict[str, Any]:
+    def mapping(self, key: str) -> dict[str, Any]:
         """A free-form object (user Slurm settings); empty when absent."""
         return dict(self._typed(key, {}, (dict,), "an object"))
 

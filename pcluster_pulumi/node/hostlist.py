@@ -90,14 +90,20 @@ def compress(names: Iterable[str]) -> str:
     """
     groups: dict[tuple[str, int], set[int]] = {}
     plain: set[str] = set()
+    numbered: list[tuple[str, str]] = []
+    padded_widths: dict[str, set[int]] = {}
     for name in names:
         match = _TRAILING_NUMBER.match(name)
         if match is None:
             plain.add(name)
             continue
-        digits = match["number"]
-        width = len(digits) if digits.startswith("0") and len(digits) > 1 else 0
-        groups.setdefault((match["prefix"], width), set()).add(int(digits))
+        numbered.append((match["prefix"], match["number"]))
+        if match["number"].startswith("0") and len(match["number"]) > 1:
+            padded_widths.setdefault(match["prefix"], set()).add(len(match["number"]))
+    for prefix, digits in numbered:
+        # "10" joins the "08", "09" group: same width, so same zero-padded range.
+        width = len(digits) if len(digits) in padded_widths.get(prefix, ()) else 0
+        groups.setdefault((prefix, width), set()).add(int(digits))
     parts = sorted(plain)
     for (prefix, width), numbers in sorted(groups.items()):
         ranges = _ranges(sorted(numbers))

@@ -94,10 +94,15 @@ class SchemaIssue:
 
 
 def check(data: Any) -> list[SchemaIssue]:
-    """Every schema violation in ``data``."""
+    """Every schema violation in ``data``, one per key and kind (a scheduler rule may repeat an enum)."""
     issues: list[SchemaIssue] = []
+    seen: set[tuple[KeyPath, str]] = set()
     for error in _validator().iter_errors(data):
-        issues.extend(_translate(error))
+        for issue in _translate(error):
+            key = (issue.path, str(error.validator))
+            if key not in seen:
+                seen.add(key)
+                issues.append(issue)
     return issues
 
 
@@ -247,7 +252,7 @@ def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
                 for need in missing:
                     yield SchemaIssue((*path, need), f"'{need}' is required when '{key}' is set", at_key=True)
     elif validator == "not":
-        yield from _scheduler_mismatch(path, instance)
+        yield from _forbidden_keys(path, instance, error.validator_value)
     else:
         yield SchemaIssue(path, error.message)
 
@@ -262,22 +267,27 @@ def _script_or_sequence(path: KeyPath, instance: dict[str, Any]) -> SchemaIssue:
     )
 
 
-def _scheduler_mismatch(path: KeyPath, instance: Any) -> Iterator[SchemaIssue]:
+def _required_in(subschema: Any) -> set[str]:
+    """Every key a ``not``/``anyOf`` subschema names in ``required``."""
+    if isinstance(subschema, dict):
+        found = set(subschema.get("required", []))
+        for value in subschema.values():
+            found |= _required_in(value)
+        return found
+    if isinstance(subschema, list):
+        return set().union(*(_required_in(v) for v in subschema)) if subschema else set()
+    return set()
+
+
+def _forbidden_keys(path: KeyPath, instance: Any, forbidden: Any) -> Iterator[SchemaIssue]:
+    """A ``not`` rule failed: name each present key it forbids, and what it clashes with."""
+    if not isinstance(instance, dict):
+        return
     for key, message in SCHEDULER_ONLY.items():
-        if isinstance(instance, dict) and key in instance:
+        if key in instance:
             yield SchemaIssue((*path, key), message, at_key=True)
             return
-    if path == ("Scheduling",) and isinstance(instance, dict):
-        scheduler = instance.get("Scheduler")
-        wrong = (
-            ("AwsBatchQueues", "AwsBatchSettings")
-            if scheduler == "slurm"
-            else ("SlurmQueues", "SlurmSettings")
-        )
-        for key in wrong:
-            if key in instance:
-                yield SchemaIssue(
-                    (*path, key), f"'{key}' does not go with Scheduler: {scheduler}", at_key=True
-                )
-        return
-    yield SchemaIssue(path, "this combination of keys is not allowed")
+    context = next((f"{k}: {instance[k]}" for k in ("Scheduler", "StorageType") if k in instance), "the other keys")
+    for key in sorted(_required_in(forbidden)):
+        if key in instance:
+            yield SchemaIssue((*path, key), f"'{key}' does not go with {context}", at_key=True)

@@ -256,8 +256,26 @@ SCRIPT_OR_SEQUENCE = {"oneOf": [{"required": ["Script"]}, {"required": ["Sequenc
 # ParallelCluster takes any value here (a Raw field) and checks it against AWS later.
 ELASTIC_IP = {"type": ["boolean", "string"]}
 
+STORAGE_TYPES = ["Ebs", "Efs", "FsxLustre", "FsxOntap", "FsxOpenZfs", "FileCache"]
+EXISTING_ONLY = {"FsxOntap", "FsxOpenZfs", "FileCache"}  # their settings name the existing resource
+
+
+def _storage_settings_match() -> list[dict[str, Any]]:
+    """Only the ``<StorageType>Settings`` block that matches ``StorageType`` may appear."""
+    rules = []
+    for kind in STORAGE_TYPES:
+        then: dict[str, Any] = {
+            "not": {"anyOf": [{"required": [f"{other}Settings"]} for other in STORAGE_TYPES if other != kind]}
+        }
+        if kind in EXISTING_ONLY:
+            then["required"] = [f"{kind}Settings"]
+        rules.append({"if": {"properties": {"StorageType": {"const": kind}}, "required": ["StorageType"]}, "then": then})
+    return rules
+
+
 # Extra schema keywords merged into the node at a path ("" is the root).
 EXTRA: dict[str, dict[str, Any]] = {
+    "SharedStorage": {"allOf": _storage_settings_match()},
     **{p: {"required": {"drop": ["Script"]}, **SCRIPT_OR_SEQUENCE} for p in CUSTOM_ACTION_PATHS},
     "HeadNode.Networking.ElasticIp": ELASTIC_IP,
     "Scheduling.SlurmSettings.Database": {
@@ -307,4 +325,26 @@ EXTRA: dict[str, dict[str, Any]] = {
             },
         ]
     },
+}
+
+# Descriptions for keys that descriptions.tsv (one row per reference key) does not carry.
+DESCRIPTION_SUFFIXES = {
+    ".Sequence": "Several scripts to run in order for this event, each with its own Args; "
+    "use instead of Script/Args.",
+    ".Sequence.Script": "URL (s3:// or https://) of one script of the sequence.",
+    ".Sequence.Args": "Arguments passed to that script.",
+}
+DESCRIPTIONS = {
+    "Scheduling.SlurmSettings.Database.DeletionPolicy": (
+        "pcluster-pulumi extension, only when Database has no Uri (a managed database is created): Delete, "
+        "Retain, or Snapshot (default) — a final snapshot is taken before the database is deleted."
+    ),
+    "Scheduling.SlurmSettings.Database.MinCapacity": (
+        "pcluster-pulumi extension: minimum Aurora Serverless v2 capacity (ACUs) of the managed accounting "
+        "database. Default 0.5."
+    ),
+    "Scheduling.SlurmSettings.Database.MaxCapacity": (
+        "pcluster-pulumi extension: maximum Aurora Serverless v2 capacity (ACUs) of the managed accounting "
+        "database. Default 4."
+    ),
 }

@@ -55,10 +55,14 @@ def name_of(node: Node, fallback: str = "<unnamed>") -> str:
     return name if isinstance(name, str) else fallback
 
 
-def capacity_type(queue: Node) -> str | None:
-    """The queue's capacity type in upper case (ParallelCluster compares it case-insensitively)."""
-    value = get_str(queue, "CapacityType", default="ONDEMAND")
-    return value.upper() if value is not None else None
+CAPACITY_TYPES = ("ONDEMAND", "SPOT", "CAPACITY_BLOCK")
+
+
+def capacity_type(queue: Node) -> str:
+    """The queue's capacity type, upper case; anything unknown reads as ONDEMAND, as in ParallelCluster."""
+    value = queue.get("CapacityType")
+    upper = value.upper() if isinstance(value, str) else ""
+    return upper if upper in CAPACITY_TYPES else "ONDEMAND"
 
 
 def queue_subnets(queue: Node) -> list[str]:

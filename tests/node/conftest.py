@@ -1,0 +1,54 @@
+"""Fixtures for node tests: moto in-process with a provisioned cluster, and a fake slurmctld."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from pcluster_pulumi.node.aws import Clients
+from pcluster_pulumi.node.config import NodeConfig
+
+from .factories import config_dict
+from .fake_slurm import FakeSlurm
+from .provision import provision
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials, and no endpoint override leaking in from the environment."""
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def moto(aws_env: None) -> Iterator[None]:
+    """All AWS calls of the test served by moto in-process."""
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def cluster(moto: None) -> Callable[..., NodeConfig]:
+    """cluster(**config_dict kwargs) → a config whose AWS resources exist in moto."""
+
+    def build(**kwargs: Any) -> NodeConfig:
+        kwargs.setdefault("dns", {"hosted_zone_id": "placeholder", "domain": "demo.pcluster."})
+        return provision(NodeConfig.from_dict(config_dict(**kwargs)))
+
+    return build
+
+
+@pytest.fixture
+def clients(moto: None) -> Clients:
+    return Clients("us-east-1")
+
+
+@pytest.fixture
+def slurm() -> FakeSlurm:
+    return FakeSlurm()
