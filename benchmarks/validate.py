@@ -21,7 +21,9 @@ CORPUS = REPO.parent / "shared" / "configs" / "pcluster"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per file; the median is printed")
     args = parser.parse_args()
 

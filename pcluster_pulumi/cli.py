@@ -81,10 +81,14 @@ def validate(
     suppress_validators: Annotated[
         list[str] | None, typer.Option("--suppress-validators", help=SUPPRESS_HELP, metavar="NAME|ALL")
     ] = None,
-    failure_level: Annotated[str, typer.Option("--failure-level", help=LEVEL_HELP, metavar="LEVEL")] = "ERROR",
+    failure_level: Annotated[
+        str, typer.Option("--failure-level", help=LEVEL_HELP, metavar="LEVEL")
+    ] = "ERROR",
     name: Annotated[
         str | None,
-        typer.Option("--name", "-n", help="Cluster name, to check its rules too (60 chars, 40 with accounting)."),
+        typer.Option(
+            "--name", "-n", help="Cluster name, to check its rules too (60 chars, 40 with accounting)."
+        ),
     ] = None,
 ) -> None:
     """Check a cluster config against the schema and every static validator; print all problems.
@@ -143,6 +147,15 @@ def _root(
     ] = False,
 ) -> None:
     """AWS ParallelCluster clusters as Pulumi components."""
+
+
+def _register_deployment_commands() -> None:
+    from pcluster_pulumi import cli_stack
+
+    cli_stack.register(app)
+
+
+_register_deployment_commands()
 
 
 def main() -> None:

@@ -44,7 +44,10 @@ def test_invalid_config_prints_one_located_line_per_problem_and_exits_one(broken
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert f"{broken}:8:5: HeadNode.Ssh.KeyNam: unknown key 'KeyNam'; did you mean 'KeyName'?" in lines
-    assert any(line.startswith(f"{broken}:17:21: Scheduling.SlurmQueues[0].ComputeResources[0].MaxCount: ") for line in lines)
+    assert any(
+        line.startswith(f"{broken}:17:21: Scheduling.SlurmQueues[0].ComputeResources[0].MaxCount: ")
+        for line in lines
+    )
     assert "invalid (2 errors" in result.stderr
 
 
@@ -101,7 +104,9 @@ def test_console_script_never_shows_a_traceback_for_bad_input(tmp_path: Path) ->
     garbage = tmp_path / "garbage.yaml"
     garbage.write_bytes(b"\xff\xfe\x00binary: [\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "pcluster_pulumi.cli", "validate", str(garbage)], capture_output=True, text=True
+        [sys.executable, "-m", "pcluster_pulumi.cli", "validate", str(garbage)],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode in (1, 2)
     assert "Traceback" not in proc.stderr + proc.stdout

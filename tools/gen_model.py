@@ -133,7 +133,9 @@ def main(argv: list[str]) -> None:
     collect(json.loads(SCHEMA.read_text()), found)
     out.write_text(render(found))
     config = ROOT / "pyproject.toml"
-    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "--config", str(config), str(out)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "-q", "--config", str(config), str(out)], check=True
+    )
     print(f"wrote {out} ({len(found)} classes)")
 
 

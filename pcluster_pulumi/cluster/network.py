@@ -1,10 +1,13 @@
-"""Security groups of the head node, the compute fleet and each login pool, and their rules.
+"""Security groups of the head node, the compute fleet and each login pool; the head node's interface.
 
 The rules are planned by a pure function (``plan_security_groups``) that returns plain
 records, as ParallelCluster's stack lays them out: SSH and DCV only from the configured
 ``AllowedIps``, everything between head and compute nodes, Slurm and NFS from login nodes to
 the head node. The component only turns records into resources. Groups the user supplies
 (``SecurityGroups``) are never modified: rules are added to our managed groups only.
+
+The head node's network interface is created here, ahead of the instance, as ParallelCluster
+does: its address goes into compute launch templates, so they never wait for the head node.
 """
 
 from __future__ import annotations
@@ -198,6 +201,18 @@ class Network(pulumi.ComponentResource):
                 **ports,
                 opts=child,
             )
+        # The head node's interface exists before the instance so that compute launch templates can
+        # carry its address without waiting for (or being replaced with) the head node.
+        self.head_interface = aws.ec2.NetworkInterface(
+            f"{name}-head-eni",
+            subnet_id=ctx.head_subnet,
+            security_groups=self.head_node_groups(ctx.spec),
+            source_dest_check=False,
+            description=f"Head node interface of cluster {ctx.name}",
+            tags={**ctx.node_tags("HeadNode"), "Name": f"{ctx.name}-head-node"},
+            opts=child,
+        )
+        self.head_private_ip: pulumi.Output[str] = self.head_interface.private_ip
         self.head_security_group_ids = pulumi.Output.all(*self.head_node_groups(ctx.spec)).apply(list)
         self.compute_security_group_ids = pulumi.Output.all(
             *[self.group_id(k) for k in self.plan.compute_groups]
@@ -206,6 +221,8 @@ class Network(pulumi.ComponentResource):
             {
                 "headSecurityGroupIds": self.head_security_group_ids,
                 "computeSecurityGroupIds": self.compute_security_group_ids,
+                "headNetworkInterfaceId": self.head_interface.id,
+                "headPrivateIp": self.head_private_ip,
             }
         )
 

@@ -61,7 +61,7 @@ class SlurmQueueMixin:
 
     @property
     def effective_allocation_strategy(self) -> str | None:
-        """ParallelCluster's default: lowest-price when any resource uses ``Instances`` (not for CAPACITY_BLOCK)."""
+        """ParallelCluster's default: lowest-price when a resource uses ``Instances`` (not CAPACITY_BLOCK)."""
         if self.allocation_strategy:
             return str(self.allocation_strategy)
         if self.capacity_type != "CAPACITY_BLOCK" and any(

@@ -164,7 +164,8 @@ def _pattern_hint(pattern: str) -> str:
 
 def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
     path: KeyPath = tuple(error.absolute_path)
-    validator = error.validator
+    validator: Any = error.validator
+    value: Any = error.validator_value
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     if instance is None and validator != "type":
@@ -175,13 +176,13 @@ def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
             if key not in allowed:
                 yield _unknown_key(path, str(key), allowed)
     elif validator == "required":
-        for key in error.validator_value:
+        for key in value:
             if isinstance(instance, dict) and key not in instance:
                 yield SchemaIssue((*path, key), f"required key '{key}' is missing", at_key=True)
     elif validator == "type":
-        expected = error.validator_value
+        expected = value
         want = " or ".join(
-            _EXPECTED.get(t, t) for t in (expected if isinstance(expected, list) else [expected])
+            str(_EXPECTED.get(t, t)) for t in (expected if isinstance(expected, list) else [expected])
         )
         if instance is None:
             yield SchemaIssue(path, f"has no value (null); give {want} or remove the key")
@@ -200,7 +201,7 @@ def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
         else:
             yield SchemaIssue(path, f"expected {want}, got {_describe(instance)}")
     elif validator == "enum":
-        options = error.validator_value
+        options = value
         message = f"{_describe(instance)} is not allowed; use one of: {', '.join(str(o) for o in options)}"
         if path[-2:] == ("Image", "Os") and instance == "alinux2":
             message = "alinux2 is not supported with Scheduler: slurm (ParallelCluster 3.16 removed it); " + (
@@ -212,9 +213,9 @@ def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
                 message += f" (did you mean '{close[0]}'?)"
         yield SchemaIssue(path, message)
     elif validator == "const":
-        yield SchemaIssue(path, f"must be {error.validator_value!r}")
+        yield SchemaIssue(path, f"must be {value!r}")
     elif validator == "pattern":
-        yield SchemaIssue(path, f"{_describe(instance)} is not {_pattern_hint(str(error.validator_value))}")
+        yield SchemaIssue(path, f"{_describe(instance)} is not {_pattern_hint(str(value))}")
     elif validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {
             "minimum": "at least",
@@ -222,11 +223,9 @@ def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
             "exclusiveMinimum": "greater than",
             "exclusiveMaximum": "less than",
         }[str(validator)]
-        yield SchemaIssue(
-            path, f"{_describe(instance)} is out of range: must be {word} {error.validator_value}"
-        )
+        yield SchemaIssue(path, f"{_describe(instance)} is out of range: must be {word} {value}")
     elif validator in ("minItems", "maxItems"):
-        bound = error.validator_value
+        bound = value
         lo, hi = schema.get("minItems"), schema.get("maxItems")
         if lo is not None and lo == hi:
             need = f"exactly {lo} item{'s' * (lo != 1)}"
@@ -236,23 +235,17 @@ def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
         yield SchemaIssue(path, f"has {count} item{'s' * (count != 1)}; it must have {need}")
     elif validator in ("minLength", "maxLength"):
         word = "at least" if validator == "minLength" else "at most"
-        yield SchemaIssue(
-            path, f"{_describe(instance)} must be {word} {error.validator_value} characters long"
-        )
-    elif (
-        validator == "oneOf"
-        and isinstance(instance, dict)
-        and "Sequence" in json.dumps(error.validator_value)
-    ):
+        yield SchemaIssue(path, f"{_describe(instance)} must be {word} {value} characters long")
+    elif validator == "oneOf" and isinstance(instance, dict) and "Sequence" in json.dumps(value):
         yield _script_or_sequence(path, instance)
     elif validator == "dependentRequired" and isinstance(instance, dict):
-        for key, needs in error.validator_value.items():
+        for key, needs in value.items():
             if key in instance:
                 missing = [n for n in needs if n not in instance]
                 for need in missing:
                     yield SchemaIssue((*path, need), f"'{need}' is required when '{key}' is set", at_key=True)
     elif validator == "not":
-        yield from _forbidden_keys(path, instance, error.validator_value)
+        yield from _forbidden_keys(path, instance, value)
     else:
         yield SchemaIssue(path, error.message)
 
@@ -287,7 +280,9 @@ def _forbidden_keys(path: KeyPath, instance: Any, forbidden: Any) -> Iterator[Sc
         if key in instance:
             yield SchemaIssue((*path, key), message, at_key=True)
             return
-    context = next((f"{k}: {instance[k]}" for k in ("Scheduler", "StorageType") if k in instance), "the other keys")
+    context = next(
+        (f"{k}: {instance[k]}" for k in ("Scheduler", "StorageType") if k in instance), "the other keys"
+    )
     for key in sorted(_required_in(forbidden)):
         if key in instance:
             yield SchemaIssue((*path, key), f"'{key}' does not go with {context}", at_key=True)

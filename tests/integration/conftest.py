@@ -59,6 +59,7 @@ def cluster_document() -> dict[str, object]:
             "suspend_timeout_seconds": 4,
             "resume_timeout_seconds": 120,
             "scaling_strategy": "all-or-nothing",
+            "custom_slurm_settings": [{"SlurmctldDebug": "debug"}, {"SlurmdDebug": "debug"}],
         },
         keeper={"interval_seconds": 2, "orphan_grace_seconds": 600, "insufficient_capacity_timeout_seconds": 600},
     )

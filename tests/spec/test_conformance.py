@@ -32,7 +32,9 @@ def test_valid_reference_config_loads(entry: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "entry", [e for e in ENTRIES if e["verdict"] == "invalid" and e["enforced_by"] == "schema"], ids=lambda e: e["file"]
+    "entry",
+    [e for e in ENTRIES if e["verdict"] == "invalid" and e["enforced_by"] == "schema"],
+    ids=lambda e: e["file"],
 )
 def test_schema_invalid_reference_config_is_refused_at_the_same_keys(entry: dict[str, Any]) -> None:
     result = check((CORPUS / entry["file"]).read_text())

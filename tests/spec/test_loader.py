@@ -27,7 +27,9 @@ def test_minimal_config_loads_from_text_path_and_spec(tmp_path: Path) -> None:
 
 
 def test_spec_error_lists_every_problem_with_path_line_column_and_level() -> None:
-    text = replace("MaxCount: 10", "MaxCount: ten").replace("InstanceType: t3.medium", "InstanceTyp: t3.medium")
+    text = replace("MaxCount: 10", "MaxCount: ten").replace(
+        "InstanceType: t3.medium", "InstanceTyp: t3.medium"
+    )
     with pytest.raises(SpecError) as caught:
         load_spec(text)
     problems = {p.path: p for p in caught.value.problems}
@@ -43,7 +45,11 @@ def test_spec_error_lists_every_problem_with_path_line_column_and_level() -> Non
 
 
 def test_misspelt_key_gets_a_did_you_mean_hint() -> None:
-    [problem] = [p for p in errors(replace("InstanceType: t3.medium", "InstanceTyp: t3.medium")) if "unknown" in p.message]
+    [problem] = [
+        p
+        for p in errors(replace("InstanceType: t3.medium", "InstanceTyp: t3.medium"))
+        if "unknown" in p.message
+    ]
     assert problem.path == "HeadNode.InstanceTyp"
     assert "did you mean 'InstanceType'" in problem.message
     assert (problem.line, problem.column) == (4, 3)

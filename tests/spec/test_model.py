@@ -17,7 +17,9 @@ from .conftest import CORPUS, REPO, manifest
 
 def test_committed_model_is_what_the_generator_writes(tmp_path: Path) -> None:
     out = tmp_path / "model.py"
-    subprocess.run([sys.executable, str(REPO / "tools" / "gen_model.py"), str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "tools" / "gen_model.py"), str(out)], check=True, capture_output=True
+    )
     assert out.read_text() == (REPO / "pcluster_pulumi" / "spec" / "model.py").read_text()
 
 
@@ -50,13 +52,18 @@ def test_storage_settings_block_exists_for_its_type() -> None:
     text = (
         "Image: {Os: alinux2023}\n"
         "HeadNode: {InstanceType: t3.micro, Networking: {SubnetId: subnet-0123456789abcdef0}}\n"
-        "Scheduling: {Scheduler: slurm, SlurmQueues: [{Name: q, ComputeResources: [{Name: c, InstanceType: c5.large}],"
+        "Scheduling: {Scheduler: slurm, SlurmQueues: [{Name: q,"
+        " ComputeResources: [{Name: c, InstanceType: c5.large}],"
         " Networking: {SubnetIds: [subnet-0123456789abcdef0]}}]}\n"
         "SharedStorage: [{Name: data, MountDir: /data, StorageType: Ebs}]\n"
     )
     [storage] = load_spec(text).shared_storage or ()
     assert storage.settings is storage.ebs_settings
-    assert (storage.settings.size, storage.settings.volume_type, storage.settings.encrypted) == (40, "gp3", True)
+    assert (storage.settings.size, storage.settings.volume_type, storage.settings.encrypted) == (
+        40,
+        "gp3",
+        True,
+    )
 
 
 def test_derived_helpers(minimal_text: str) -> None:

@@ -50,7 +50,9 @@ def mutate(data: dict[str, Any], draw: Any) -> dict[str, Any]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(VALID), st.data())
-def test_mutated_config_is_either_valid_or_refused_with_located_problems(base: dict[str, Any], data: Any) -> None:
+def test_mutated_config_is_either_valid_or_refused_with_located_problems(
+    base: dict[str, Any], data: Any
+) -> None:
     text = yaml.safe_dump(mutate(base, data.draw), sort_keys=False)
     try:
         spec = load_spec(text)

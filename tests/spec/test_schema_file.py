@@ -91,7 +91,9 @@ def test_extensions_are_marked() -> None:
     assert node is not None and node["x-pcluster-pulumi"] is True
 
 
-def test_committed_schema_is_what_the_generator_writes(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_committed_schema_is_what_the_generator_writes(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import importlib.util
     import json
 

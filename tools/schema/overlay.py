@@ -269,7 +269,12 @@ def _storage_settings_match() -> list[dict[str, Any]]:
         }
         if kind in EXISTING_ONLY:
             then["required"] = [f"{kind}Settings"]
-        rules.append({"if": {"properties": {"StorageType": {"const": kind}}, "required": ["StorageType"]}, "then": then})
+        rules.append(
+            {
+                "if": {"properties": {"StorageType": {"const": kind}}, "required": ["StorageType"]},
+                "then": then,
+            }
+        )
     return rules
 
 

@@ -28,7 +28,9 @@ MINIMAL_SLURM: Config = {
             {
                 "Name": "compute",
                 "Networking": {"SubnetIds": ["subnet-0123456789abcdef1"]},
-                "ComputeResources": [{"Name": "c5", "InstanceType": "c5.xlarge", "MinCount": 0, "MaxCount": 10}],
+                "ComputeResources": [
+                    {"Name": "c5", "InstanceType": "c5.xlarge", "MinCount": 0, "MaxCount": 10}
+                ],
             }
         ],
     },

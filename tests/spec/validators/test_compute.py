@@ -40,7 +40,9 @@ def test_capacity_block_needs_min_count_equal_to_max_count(slurm, where) -> None
 
 
 def test_capacity_block_needs_min_count_above_zero(slurm, where) -> None:
-    at(slurm, QUEUE)["CapacityType"] = "capacity_block"  # compared case-insensitively, as ParallelCluster does
+    at(slurm, QUEUE)["CapacityType"] = (
+        "capacity_block"  # compared case-insensitively, as ParallelCluster does
+    )
     at(slurm, CR)["MaxCount"] = 0
     assert where(slurm, "ComputeResourceSizeValidator") == [((*CR, "MinCount"), ERROR)]
 

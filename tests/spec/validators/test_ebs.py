@@ -17,7 +17,9 @@ QUEUE_ROOT = (*QUEUE, "ComputeSettings", "LocalStorage", "RootVolume")
 
 
 def _ebs(config: dict[str, Any], **settings: Any) -> None:
-    config["SharedStorage"] = [{"Name": "ebs", "MountDir": "/ebs", "StorageType": "Ebs", "EbsSettings": settings}]
+    config["SharedStorage"] = [
+        {"Name": "ebs", "MountDir": "/ebs", "StorageType": "Ebs", "EbsSettings": settings}
+    ]
 
 
 def test_sc1_volume_below_500_gib_is_an_error_with_parallelclusters_message(slurm, findings) -> None:
@@ -46,7 +48,9 @@ def test_root_volume_size_is_checked_only_when_given(slurm, where) -> None:
 
 
 def test_gp3_throughput_outside_125_to_1000_is_an_error(slurm, where) -> None:
-    at(slurm, QUEUE)["ComputeSettings"] = {"LocalStorage": {"RootVolume": {"Throughput": 1001, "Iops": 16000}}}
+    at(slurm, QUEUE)["ComputeSettings"] = {
+        "LocalStorage": {"RootVolume": {"Throughput": 1001, "Iops": 16000}}
+    }
     assert where(slurm, "EbsVolumeThroughputValidator") == [((*QUEUE_ROOT, "Throughput"), ERROR)]
 
 
@@ -78,4 +82,6 @@ def test_shared_ebs_serving_more_than_100_nodes_is_a_warning(slurm, where) -> No
     _ebs(slurm)
     assert where(slurm, "SharedEbsPerformanceBottleNeckValidator") == []
     at(slurm, QUEUE)["ComputeResources"][0]["MaxCount"] = 101
-    assert where(slurm, "SharedEbsPerformanceBottleNeckValidator") == [(("SharedStorage", 0, "StorageType"), WARNING)]
+    assert where(slurm, "SharedEbsPerformanceBottleNeckValidator") == [
+        (("SharedStorage", 0, "StorageType"), WARNING)
+    ]

@@ -14,7 +14,9 @@ FSX = ("SharedStorage", 0, "FsxLustreSettings")
 
 def _fsx(config: dict[str, Any], **settings: Any) -> dict[str, Any]:
     settings.setdefault("StorageCapacity", 1200)
-    config["SharedStorage"] = [{"Name": "fsx", "MountDir": "/fsx", "StorageType": "FsxLustre", "FsxLustreSettings": settings}]
+    config["SharedStorage"] = [
+        {"Name": "fsx", "MountDir": "/fsx", "StorageType": "FsxLustre", "FsxLustreSettings": settings}
+    ]
     return settings
 
 
@@ -55,7 +57,12 @@ def test_kms_key_on_a_scratch_file_system_is_an_error(slurm, where) -> None:
 
 
 def test_backup_start_time_without_retention_days_is_an_error(slurm, where) -> None:
-    _fsx(slurm, DeploymentType="PERSISTENT_1", PerUnitStorageThroughput=50, DailyAutomaticBackupStartTime="01:00")
+    _fsx(
+        slurm,
+        DeploymentType="PERSISTENT_1",
+        PerUnitStorageThroughput=50,
+        DailyAutomaticBackupStartTime="01:00",
+    )
     assert where(slurm, "FsxBackupOptionsValidator") == [((*FSX, "DailyAutomaticBackupStartTime"), ERROR)]
 
 
@@ -106,8 +113,16 @@ def test_existing_or_restored_file_systems_need_no_capacity(slurm, where) -> Non
     [
         ({"DeploymentType": "SCRATCH_1"}, 7200, 4800),
         ({}, 4800, 3600),  # SCRATCH_2 by default: 1200 or steps of 2400
-        ({"DeploymentType": "PERSISTENT_1", "StorageType": "HDD", "PerUnitStorageThroughput": 12}, 12000, 1800),
-        ({"DeploymentType": "PERSISTENT_1", "StorageType": "HDD", "PerUnitStorageThroughput": 40}, 3600, 6000),
+        (
+            {"DeploymentType": "PERSISTENT_1", "StorageType": "HDD", "PerUnitStorageThroughput": 12},
+            12000,
+            1800,
+        ),
+        (
+            {"DeploymentType": "PERSISTENT_1", "StorageType": "HDD", "PerUnitStorageThroughput": 40},
+            3600,
+            6000,
+        ),
     ],
 )
 def test_storage_capacity_granularity_follows_the_deployment_type(

@@ -31,7 +31,9 @@ def test_lowercase_names_up_to_25_chars_are_accepted(slurm, where, name: str) ->
     assert where(slurm, "NameValidator") == []
 
 
-def test_compute_resource_name_with_underscore_is_an_error_with_parallelclusters_message(awsbatch, findings) -> None:
+def test_compute_resource_name_with_underscore_is_an_error_with_parallelclusters_message(
+    awsbatch, findings
+) -> None:
     at(awsbatch, BATCH_CR)["Name"] = "compute_resource"
     [finding] = findings(awsbatch, "NameValidator")
     assert finding.path == (*BATCH_CR, "Name")
@@ -87,7 +89,9 @@ def test_mounting_the_same_existing_file_system_twice_is_an_error(slurm, where) 
         _storage("a", "/a", FileSystemId="fs-12345678"),
         _storage("b", "/b", FileSystemId="fs-12345678"),
     ]
-    assert where(slurm, "DuplicateNameValidator") == [(("SharedStorage", 1, "EfsSettings", "FileSystemId"), ERROR)]
+    assert where(slurm, "DuplicateNameValidator") == [
+        (("SharedStorage", 1, "EfsSettings", "FileSystemId"), ERROR)
+    ]
 
 
 def test_more_than_50_slurm_queues_is_an_error(slurm, where) -> None:

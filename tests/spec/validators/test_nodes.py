@@ -7,7 +7,12 @@ from pcluster_pulumi.spec.problems import Level
 from .conftest import CR, at
 
 ERROR, WARNING = Level.ERROR, Level.WARNING
-POOL = {"Name": "login", "InstanceType": "t3.micro", "Count": 1, "Networking": {"SubnetIds": ["subnet-12345678"]}}
+POOL = {
+    "Name": "login",
+    "InstanceType": "t3.micro",
+    "Count": 1,
+    "Networking": {"SubnetIds": ["subnet-12345678"]},
+}
 
 
 def test_awsbatch_with_default_secured_imds_is_an_error(awsbatch, where) -> None:
@@ -30,7 +35,9 @@ def test_login_nodes_with_awsbatch_are_an_error(awsbatch, slurm, where) -> None:
 
 def test_shared_storage_efs_settings_without_efs_shared_storage_type_is_an_error(slurm, where) -> None:
     slurm["HeadNode"]["SharedStorageEfsSettings"] = {"Encrypted": True}
-    assert where(slurm, "SharedStorageEfsSettingsValidator") == [(("HeadNode", "SharedStorageEfsSettings"), ERROR)]
+    assert where(slurm, "SharedStorageEfsSettingsValidator") == [
+        (("HeadNode", "SharedStorageEfsSettings"), ERROR)
+    ]
     slurm["HeadNode"]["SharedStorageType"] = "Efs"
     assert where(slurm, "SharedStorageEfsSettingsValidator") == []
 

@@ -16,7 +16,9 @@ from .conftest import CR, QUEUE, at
 
 
 def _errors(config: dict[str, Any]) -> list[tuple[str, Finding]]:
-    return [(n, f) for n, f in run_validators(ConfigView(config, cluster_name="demo")) if f.level is Level.ERROR]
+    return [
+        (n, f) for n, f in run_validators(ConfigView(config, cluster_name="demo")) if f.level is Level.ERROR
+    ]
 
 
 def test_minimal_slurm_config_yields_no_findings_at_all(slurm: dict[str, Any]) -> None:
@@ -48,9 +50,12 @@ def test_every_validator_has_a_docstring_for_the_help_listing() -> None:
 
 
 def test_validators_are_registered_under_parallelcluster_class_names() -> None:
-    assert {"NameValidator", "DuplicateNameValidator", "MaxCountValidator", "EbsVolumeTypeSizeValidator"} <= set(
-        REGISTRY
-    )
+    assert {
+        "NameValidator",
+        "DuplicateNameValidator",
+        "MaxCountValidator",
+        "EbsVolumeTypeSizeValidator",
+    } <= set(REGISTRY)
     assert all(name[0].isupper() and " " not in name for name in REGISTRY)
 
 
@@ -87,4 +92,6 @@ def test_a_validator_that_raises_becomes_one_internal_error_finding(
 
     monkeypatch.setitem(REGISTRY, "BrokenValidator", Validator("BrokenValidator", broken, "Always fails."))
     results = run_validators(ConfigView(slurm))
-    assert results == [("BrokenValidator", Finding((), "internal error in BrokenValidator: boom", Level.ERROR))]
+    assert results == [
+        ("BrokenValidator", Finding((), "internal error in BrokenValidator: boom", Level.ERROR))
+    ]

@@ -64,7 +64,10 @@ def test_two_new_efs_is_an_error_but_existing_ones_are_counted_apart(slurm, wher
 
 def test_two_raid_arrays_is_an_error(slurm, where) -> None:
     raid = {"Type": 0}
-    slurm["SharedStorage"] = [_storage("r1", "/r1", "Ebs", Raid=raid), _storage("r2", "/r2", "Ebs", Raid=raid)]
+    slurm["SharedStorage"] = [
+        _storage("r1", "/r1", "Ebs", Raid=raid),
+        _storage("r2", "/r2", "Ebs", Raid=raid),
+    ]
     assert where(slurm, "NumberOfStorageValidator") == [(("SharedStorage", 1, "StorageType"), ERROR)]
 
 

@@ -1,0 +1,161 @@
+"""The node runtime configuration, rendered from the spec by one pure function.
+
+Every node program reads one JSON document (format: ``pcluster_pulumi.node.config``). It holds
+resolved facts only — instance vCPUs and memory, launch template names, table names, the
+head node's address — so nothing on a node calls DescribeInstanceTypes or parses YAML.
+``render_runtime_config`` takes the spec, the AWS facts and the ids of created resources as
+plain values; the HeadNode component calls it inside ``Output.apply`` once those ids are
+known, and tests call it directly. The result is checked by parsing it back with the node
+code's own reader, so the two sides cannot drift apart silently.
+
+No secret is ever placed here: secrets are referenced by ARN and read on the node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pcluster_pulumi.cluster.context import ClusterContext
+from pcluster_pulumi.node import naming
+from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.spec.model import Database, SlurmQueue
+
+__all__ = ["RuntimeResources", "parse_database_uri", "render_runtime_config"]
+
+#: MySQL's port, used when ``Database.Uri`` names none.
+MYSQL_PORT = 3306
+
+
+@dataclass(frozen=True)
+class RuntimeResources:
+    """Ids of deployed resources the nodes need, as plain values (resolved Outputs)."""
+
+    head_node_private_ip: str
+    bucket: str | None = None
+    node_package_key: str | None = None
+    hosted_zone_id: str | None = None
+    dns_domain: str | None = None
+    #: (queue, compute resource) → launch template id.
+    launch_template_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: Mount table entries from shared storage (the storage issue fills this in).
+    mounts: tuple[dict[str, Any], ...] = ()
+    #: Endpoint of a managed accounting database (host, port, secret ARN), when one is created.
+    managed_database: tuple[str, int, str] | None = None
+
+
+def parse_database_uri(uri: str) -> tuple[str, int]:
+    """``Database.Uri`` (``host`` or ``host:port``, optionally ``mysql://``) → (host, port)."""
+    rest = uri.split("://", 1)[-1].rstrip("/")
+    host, sep, port = rest.rpartition(":")
+    if sep and port.isdigit():
+        return host, int(port)
+    return rest, MYSQL_PORT
+
+
+def _accounting(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, Any] | None:
+    settings = ctx.spec.scheduling.slurm_settings
+    if settings is None:
+        return None
+    if settings.external_slurmdbd:
+        return {"kind": "external", "host": settings.external_slurmdbd.host, "port": settings.external_slurmdbd.port}
+    database: Database | None = settings.database
+    if database is None:
+        return None
+    if database.uri:
+        host, port = parse_database_uri(database.uri)
+        secret = database.password_secret_arn
+    elif resources.managed_database:
+        host, port, secret = resources.managed_database
+    else:
+        return None
+    return {
+        "kind": "database",
+        "host": host,
+        "port": port,
+        "user_name": database.user_name or "clusteradmin",
+        "password_secret_arn": secret,
+        "database_name": database.database_name or naming.accounting_database_name(ctx.name),
+    }
+
+
+def _queue(ctx: ClusterContext, queue: SlurmQueue, resources: RuntimeResources) -> dict[str, Any]:
+    crs = []
+    for cr in queue.compute_resources or ():
+        efa = bool(cr.efa and cr.efa.enabled)
+        entry: dict[str, Any] = {
+            "name": cr.name,
+            "instances": [
+                {k: v for k, v in vars(t.for_node(efa)).items() if v is not None}
+                for t in ctx.instance_types_of(cr)
+            ],
+            "launch_template_name": naming.launch_template_name(ctx.name, queue.name, cr.name),
+            "min_count": cr.min_count,
+            "max_count": cr.max_count,
+            "api": "create-fleet" if cr.uses_fleet else "run-instances",
+            "static_node_priority": cr.static_node_priority,
+            "dynamic_node_priority": cr.dynamic_node_priority,
+            "disable_simultaneous_multithreading": cr.disable_simultaneous_multithreading,
+            "efa_enabled": efa,
+            "custom_slurm_settings": dict(cr.custom_slurm_settings),
+        }
+        lt_id = resources.launch_template_ids.get((queue.name, cr.name))
+        if lt_id:
+            entry["launch_template_id"] = lt_id
+        if cr.spot_price is not None:
+            entry["spot_price"] = cr.spot_price
+        if cr.schedulable_memory is not None:
+            entry["schedulable_memory_mib"] = cr.schedulable_memory
+        crs.append(entry)
+    return {
+        "name": queue.name,
+        "subnet_ids": list(queue.subnet_ids),
+        "compute_resources": crs,
+        "capacity_type": queue.capacity_type,
+        "allocation_strategy": queue.effective_allocation_strategy or "lowest-price",
+        "job_exclusive_allocation": queue.job_exclusive_allocation,
+        "custom_slurm_settings": dict(queue.custom_slurm_settings),
+    }
+
+
+def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, Any]:
+    """The runtime configuration document for this cluster (what ``NodeConfig.from_dict`` reads)."""
+    spec = ctx.spec
+    settings = spec.scheduling.slurm_settings
+    dns = settings.dns if settings else None
+    scheduler: dict[str, Any] = {
+        "scaledown_idletime_seconds": (settings.scaledown_idletime if settings else 10) * 60,
+        "scaling_strategy": spec.scheduling.scaling_strategy,
+        "enable_memory_based_scheduling": bool(settings and settings.enable_memory_based_scheduling),
+        "resume_timeout_seconds": spec.dev_settings.timeouts.compute_node_bootstrap_timeout,
+        "custom_slurm_settings": [dict(s) for s in (settings.custom_slurm_settings if settings else None) or ()],
+    }
+    accounting = _accounting(ctx, resources)
+    if accounting:
+        scheduler["accounting"] = accounting
+    document: dict[str, Any] = {
+        "format_version": 1,
+        "cluster_name": ctx.name,
+        "region": ctx.facts.region,
+        "head_node": {"private_ip": resources.head_node_private_ip},
+        "tables": {
+            "nodes_table": naming.nodes_table_name(ctx.name),
+            "status_table": naming.status_table_name(ctx.name),
+        },
+        "queues": [_queue(ctx, q, resources) for q in spec.queues],
+        "scheduler": scheduler,
+        "use_ec2_hostnames": bool(dns and (dns.use_ec2_hostnames or dns.disable_managed_dns)),
+        "cluster_user": ctx.cluster_user,
+        "mounts": list(resources.mounts),
+    }
+    if resources.hosted_zone_id and resources.dns_domain:
+        document["dns"] = {"hosted_zone_id": resources.hosted_zone_id, "domain": resources.dns_domain}
+    if resources.bucket:
+        document["bucket"] = resources.bucket
+    if resources.node_package_key:
+        document["node_package_key"] = resources.node_package_key
+    if settings and settings.munge_key_secret_arn:
+        document["munge_key_secret_arn"] = settings.munge_key_secret_arn
+    NodeConfig.from_dict(document)  # the node code's own reader refuses anything it cannot use
+    return document
