@@ -70,6 +70,8 @@ class Bucket(pulumi.ComponentResource):
         else:
             self.bucket = self._create(name, ctx)
             self.bucket_name = self.bucket.bucket
+        self.node_package_key: str | None = None
+        self.objects: list[pulumi.Resource] = []
         self.register_outputs({"bucketName": self.bucket_name, "prefix": self.prefix})
 
     def _create(self, name: str, ctx: ClusterContext) -> aws.s3.Bucket:

@@ -35,7 +35,7 @@ from pcluster_pulumi.cluster.instance_table import InstanceTable
 from pcluster_pulumi.cluster.monitoring import ClusterLogs, Monitoring
 from pcluster_pulumi.cluster.network import Network
 from pcluster_pulumi.cluster.slurm_queues import SlurmQueues
-from pcluster_pulumi.cluster.user_data import NodePackage, compute_node_user_data
+from pcluster_pulumi.cluster.user_data import compute_node_user_data
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmComputeResource, SlurmQueue
 from pcluster_pulumi.spec.validators.cluster import CLUSTER_NAME_MAX, CLUSTER_NAME_RE
@@ -101,7 +101,6 @@ class Cluster(pulumi.ComponentResource):
 
         self.network = Network(f"{name}-network", ctx, opts=child)
         self.bucket = Bucket(f"{name}-bucket", ctx, opts=child)
-        self.node_package = NodePackage(f"{name}-node-package", ctx, bucket=self.bucket, opts=child)
         self.tables = InstanceTable(f"{name}-tables", ctx, opts=child)
         self.dns = Dns(f"{name}-dns", ctx, opts=child)
         self.logs = ClusterLogs(f"{name}-logs", ctx, opts=child)
@@ -119,7 +118,7 @@ class Cluster(pulumi.ComponentResource):
             return pulumi.Output.all(
                 self.network.head_private_ip,
                 self.bucket.bucket_name,
-                self.node_package.key,
+                self.bucket.node_package_key,
                 self.dns.hosted_zone_id,
             ).apply(
                 lambda v: compute_node_user_data(
@@ -131,9 +130,9 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-queues",
             ctx,
             security_groups=self.network.queue_groups,
-            instance_profiles=lambda q: self.iam.queues[q.name].for_launch_template(),
+            instance_profiles=lambda q: self.iam.queues[q.name],
             user_data=user_data,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self._queue_policies()),
+            opts=child,
         )
         ready = list(self.iam.head.ready)
         if self.iam.head.role is not None:
@@ -157,11 +156,11 @@ class Cluster(pulumi.ComponentResource):
                 private_ip=self.network.head_private_ip,
                 instance_profile=self.iam.head.name,
                 bucket=self.bucket.bucket_name,
-                node_package_key=self.node_package.key,
+                node_package_key=self.bucket.node_package_key,
                 hosted_zone_id=self.dns.hosted_zone_id,
                 dns_domain=self.dns.domain,
                 launch_template_ids=self.queues.launch_template_ids(),
-                depends_on=[*ready, *self.node_package.objects],
+                depends_on=[*ready, *self.bucket.objects],
             ),
             opts=child,
         )
@@ -175,10 +174,6 @@ class Cluster(pulumi.ComponentResource):
         self.head_node_instance_id = self.head_node.instance_id
         self.head_node_private_ip = self.head_node.private_ip
         self.register_outputs(self.outputs())
-
-    def _queue_policies(self) -> list[pulumi.Resource]:
-        """Queue role policies: a node must never boot before its role can do its job."""
-        return [r for ref in self.iam.queues.values() for r in ref.ready]
 
     def outputs(self) -> dict[str, Any]:
         """What a program exports about the cluster (camelCase, as stack outputs are)."""

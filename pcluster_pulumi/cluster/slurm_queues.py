@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext, merge_tags
+from pcluster_pulumi.cluster.iam import InstanceProfileRef
 from pcluster_pulumi.node import naming
 from pcluster_pulumi.spec.model import PlacementGroup, SlurmComputeResource, SlurmQueue
 
@@ -181,12 +182,15 @@ class Queue(pulumi.ComponentResource):
         queue: SlurmQueue,
         *,
         security_group_ids: Sequence[pulumi.Input[str]],
-        instance_profile: dict[str, pulumi.Input[str]],
+        instance_profile: InstanceProfileRef,
         user_data: UserDataFn,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcluster:slurm_queues:Queue", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # A node must never boot before its role's policies exist; the head node launches from
+        # these templates only after they do.
+        template_opts = pulumi.ResourceOptions(parent=self, depends_on=list(instance_profile.ready))
         self.launch_templates: dict[str, aws.ec2.LaunchTemplate] = {}
         self.launch_template_names: dict[str, str] = {}
         self.placement_group_names: list[pulumi.Input[str]] = []
@@ -205,12 +209,12 @@ class Queue(pulumi.ComponentResource):
                 queue,
                 cr,
                 security_group_ids=security_group_ids,
-                instance_profile=instance_profile,
+                instance_profile=instance_profile.for_launch_template(),
                 placement_group=group,
                 user_data=pulumi.Output.from_input(user_data(queue, cr)).apply(encode_user_data),
             )
             self.launch_template_names[cr.name] = args["name"]
-            self.launch_templates[cr.name] = aws.ec2.LaunchTemplate(f"{name}-{cr.name}", opts=child, **args)
+            self.launch_templates[cr.name] = aws.ec2.LaunchTemplate(f"{name}-{cr.name}", opts=template_opts, **args)
         self.register_outputs({"launchTemplateIds": {k: lt.id for k, lt in self.launch_templates.items()}})
 
 
@@ -223,7 +227,7 @@ class SlurmQueues(pulumi.ComponentResource):
         ctx: ClusterContext,
         *,
         security_groups: Callable[[SlurmQueue], Sequence[pulumi.Input[str]]],
-        instance_profiles: Callable[[SlurmQueue], dict[str, pulumi.Input[str]]],
+        instance_profiles: Callable[[SlurmQueue], InstanceProfileRef],
         user_data: UserDataFn,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

@@ -104,8 +104,11 @@ def validate_text(
         )
     for issue in check(data):
         result.problems.append(_located(doc, issue.path, issue.message, Level.ERROR, None, issue.at_key))
+    schema_faults = {p.key_path for p in result.problems if p.level is Level.ERROR}
     view = ConfigView(data, cluster_name=cluster_name)
     for name, finding in run_validators(view, suppressed=parse_suppressed(suppress)):
+        if finding.path in schema_faults:
+            continue  # the schema already said what is wrong with this key
         result.problems.append(_located(doc, finding.path, finding.message, finding.level, name, False))
     result.problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path))
     result.data = data

@@ -74,6 +74,17 @@ def require(binary: str) -> str:
     raise RuntimeError(f"{binary} not found: run .ci/install-node-deps.sh (Debian slurm and munge packages)")
 
 
+def as_freshly_booted(argv: list[str]) -> list[str]:
+    """argv run in a time namespace whose uptime is under 1 s, like an instance that just booted.
+
+    slurmctld only accepts a powering-up cloud node whose slurmd booted *after* the resume
+    request; a slurmd on this long-running machine would otherwise wait forever. Start it
+    at least a couple of seconds after the request.
+    """
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return [require("unshare"), "--time", f"--boottime=-{int(uptime)}", *argv]
+
+
 def start_munged(root: Path) -> tuple[Daemon, Path]:
     """munged with a fresh key; returns the daemon and its socket path."""
     key = root / "munge.key"

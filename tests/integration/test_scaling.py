@@ -6,6 +6,7 @@ that scenario 3 (scale-down) continues from the node scenario 2 brought up.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ import pytest
 
 from ..node.provision import a_records, running_instances, table_items
 from .conftest import SlurmCluster
-from .processes import Daemon, require, wait_for
+from .processes import Daemon, as_freshly_booted, require, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -76,8 +77,9 @@ def registered_node(slurm_cluster: SlurmCluster) -> Iterator[RegisteredNode]:
     recorded = wait_for(lambda: records_of(cluster, "work-"), 60, f"work node recorded\n{cluster.logs()}")
     assert isinstance(recorded, dict) and len(recorded) == 1
     (name, instance_id), = recorded.items()
+    time.sleep(2)  # the "instance" boots after slurmctld asked for it (see as_freshly_booted)
     slurmd = cluster.start_daemon(
-        "slurmd", [require("slurmd"), "-D", "-N", name, "-f", str(cluster.layout.slurm_conf)]
+        "slurmd", as_freshly_booted([require("slurmd"), "-D", "-N", name, "-f", str(cluster.layout.slurm_conf)])
     )
     try:
         yield RegisteredNode(name, job, slurmd, instance_id)

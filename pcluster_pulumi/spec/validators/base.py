@@ -68,7 +68,7 @@ class Node:
         """Each mapping in the list under ``key``, with its indexed path."""
         for i, item in enumerate(as_list(self.data.get(key))):
             if isinstance(item, dict):
-                yield Node(self.path + (key, i), item)
+                yield Node((*self.path, key, i), item)
 
 
 class ConfigView:

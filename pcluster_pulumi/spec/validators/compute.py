@@ -25,8 +25,9 @@ DEFAULT_DYNAMIC_PRIORITY = 1000
 ONDEMAND_STRATEGIES = ("lowest-price", "prioritized")
 
 
-def _where(queue: Node, cr: Node) -> str:
-    return f"compute resource '{name_of(cr)}' of queue '{name_of(queue)}'"
+def _where(queue: Node, cr: Node, start: bool = False) -> str:
+    """Names a compute resource in a message (``start`` for the start of a sentence)."""
+    return f"{'C' if start else 'c'}ompute resource '{name_of(cr)}' of queue '{name_of(queue)}'"
 
 
 @validator("ComputeResourceSizeValidator")
@@ -50,13 +51,13 @@ def compute_resource_size(view: ConfigView) -> Iterator[Finding]:
             if high != low:
                 yield Finding(
                     max_path,
-                    f"{_where(queue, cr).capitalize()} uses a Capacity Block, so MaxCount ({high}) must "
+                    f"{_where(queue, cr, start=True)} uses a Capacity Block, so MaxCount ({high}) must "
                     f"equal MinCount ({low}).",
                 )
             if low == 0:
                 yield Finding(
                     cr.at("MinCount"),
-                    f"{_where(queue, cr).capitalize()} uses a Capacity Block, so MinCount must be greater "
+                    f"{_where(queue, cr, start=True)} uses a Capacity Block, so MinCount must be greater "
                     "than 0.",
                 )
 
@@ -173,7 +174,7 @@ def capacity_block_reservation(view: ConfigView) -> Iterator[Finding]:
         if get_str(_reservation_target(queue, cr), "CapacityReservationId") is None:
             yield Finding(
                 cr.at("CapacityReservationTarget", "CapacityReservationId"),
-                f"{_where(queue, cr).capitalize()} uses CAPACITY_BLOCK and needs "
+                f"{_where(queue, cr, start=True)} uses CAPACITY_BLOCK and needs "
                 "CapacityReservationTarget.CapacityReservationId (on the compute resource or its queue).",
             )
 

@@ -135,3 +135,10 @@ def test_static_nodes_with_higher_priority_than_dynamic_nodes_is_a_warning(slurm
 def test_default_priorities_prefer_static_nodes(slurm, where) -> None:
     at(slurm, CR)["MinCount"] = 2
     assert where(slurm, "SlurmNodePrioritiesWarningValidator") == []
+
+
+def test_messages_name_queue_and_compute_resource_exactly_as_written(slurm, findings) -> None:
+    at(slurm, QUEUE).update(Name="GPU-Queue", CapacityType="CAPACITY_BLOCK")
+    at(slurm, CR).update(Name="H100", MinCount=0, MaxCount=0)
+    [finding] = findings(slurm, "ComputeResourceSizeValidator")
+    assert finding.message.startswith("Compute resource 'H100' of queue 'GPU-Queue' uses a Capacity Block")

@@ -1,0 +1,312 @@
+"""Offline ``plan``: run the Pulumi program under mocks and record every resource it declares.
+
+No credentials and no Pulumi CLI are needed. ``program.build`` runs against a recording mock
+monitor; invokes are answered from ``cluster/facts_offline.py`` (documented, plausible facts,
+overridable with a facts file) and each created resource gets the computed outputs the
+program reads (``arn``, ``zoneId``, generated names…), derived deterministically from its
+logical name, so two plans of one spec are byte-identical.
+
+The plan is data: ``{"cluster", "resources": [{"urn", "type", "name", "parent", "inputs"}],
+"outputs"}``, ``inputs`` exactly as the provider would receive them (camelCase wire names),
+secrets replaced by ``[secret]``. ``render_plan`` prints it as a tree for people.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc
+
+from pcluster_pulumi.cluster.facts_offline import OfflineFacts, instance_type_facts
+from pcluster_pulumi.program import PROJECT, build
+from pcluster_pulumi.spec.loader import SpecSource, load_spec
+
+__all__ = ["Plan", "PlanError", "default_cluster_name", "plan", "render_plan"]
+
+REDACTED = "[secret]"
+UNKNOWN = "[unknown]"
+_ROOT_TYPE = "pulumi:pulumi:Stack"
+_SECRET_SIG = rpc._special_sig_key  # "4dabf18193072939515e22adb298388d"
+_SECRET_VALUE = rpc._special_secret_sig
+
+
+class PlanError(Exception):
+    """The program could not be planned (a bug or an unsupported spec); the message says which."""
+
+
+def default_cluster_name(path: str | os.PathLike[str]) -> str:
+    """A valid cluster name from a file name: ``examples/slurm_minimal.yaml`` → ``slurm-minimal``."""
+    stem = Path(path).name.split(".")[0]
+    name = re.sub(r"-+", "-", re.sub(r"[^A-Za-z0-9-]", "-", stem)).strip("-")
+    name = re.sub(r"^[^A-Za-z]+", "", name)[:60].rstrip("-")
+    return name or "cluster"
+
+
+def _strip(urn: str) -> str:
+    """URNs as the engine writes them (mocks put the root stack's type into every child's URN)."""
+    return urn.replace(f"{_ROOT_TYPE}$", "")
+
+
+def _plain(value: Any) -> Any:
+    """Deserialized inputs → JSON: secrets redacted, unknowns and assets made explicit."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG) == _SECRET_VALUE:
+            return REDACTED
+        return {k: _plain(v) for k, v in value.items() if k != "__defaults"}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, pulumi.Archive):
+        return {"archive": type(value).__name__}
+    if isinstance(value, pulumi.Asset):
+        return {"asset": type(value).__name__}
+    return value
+
+
+def _suffix(text: str, width: int = 8) -> str:
+    import zlib
+
+    return f"{zlib.crc32(text.encode()):08x}"[:width]
+
+
+class PlanMocks(mocks.Mocks):
+    """Answers invokes from offline facts and gives resources plausible computed outputs."""
+
+    def __init__(self, facts: OfflineFacts, os_name: str | None) -> None:
+        self.facts = facts
+        self.os_name = os_name
+
+    def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        token, a, f = args.token, args.args, self.facts
+        partition, suffix = f.partition_facts()
+        if token == "aws:index/getRegion:getRegion":
+            return {"region": f.region, "name": f.region, "id": f.region, "endpoint": f"ec2.{f.region}.{suffix}"}
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:{partition}:iam::{f.account_id}:user/plan"
+            return {"accountId": f.account_id, "arn": arn, "userId": "AIDAPLAN", "id": f.account_id}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": partition, "dnsSuffix": suffix, "reverseDnsPrefix": "com.amazonaws", "id": partition}
+        if token == "aws:ec2/getSubnet:getSubnet":
+            s = f.subnet(a["id"])
+            return {"id": a["id"], "vpcId": s["vpc_id"], "availabilityZone": s["availability_zone"]}
+        if token == "aws:ec2/getInstanceType:getInstanceType":
+            t = instance_type_facts(a["instanceType"], f.instance_types.get(a["instanceType"]))
+            gpus = [{"count": t["gpu_count"], "name": t.get("gpu_type") or "gpu", "manufacturer": "NVIDIA"}]
+            return {
+                "id": a["instanceType"],
+                "instanceType": a["instanceType"],
+                "defaultVcpus": t["vcpus"],
+                "memorySize": t["memory_mib"],
+                "defaultCores": t.get("default_cores", t["vcpus"]),
+                "defaultThreadsPerCore": t.get("threads_per_core", 1),
+                "gpuses": gpus if t.get("gpu_count") else [],
+                "efaSupported": bool(t.get("efa_supported")),
+                "maximumNetworkCards": t.get("max_network_cards", 1),
+                "supportedArchitectures": t.get("architectures", ["x86_64"]),
+                "instanceDisks": [{"count": t["instance_store_disks"], "size": 100, "type": "ssd"}]
+                if t.get("instance_store_disks")
+                else [],
+            }
+        if token == "aws:ec2/getAmi:getAmi":
+            filters = {flt["name"]: flt["values"] for flt in a.get("filters", [])}
+            arch = (filters.get("architecture") or ["x86_64"])[0]
+            key = filters["image-id"][0] if "image-id" in filters else f"official:{self.os_name}:{arch}"
+            ami = f.ami(key, arch, self.os_name)
+            return {
+                "id": ami["image_id"],
+                "imageId": ami["image_id"],
+                "architecture": ami["architecture"],
+                "rootDeviceName": ami["root_device_name"],
+                "name": ami["name"],
+            }
+        if token == "aws:route53/getZone:getZone":
+            zone = a["zoneId"]
+            return {"id": zone, "zoneId": zone, "name": f.hosted_zones.get(zone, "example.com.")}
+        if token == "aws:iam/getInstanceProfile:getInstanceProfile":
+            role = f.instance_profiles.get(a["name"]) or f"arn:{partition}:iam::{f.account_id}:role/{a['name']}"
+            return {"id": a["name"], "name": a["name"], "roleArn": role}
+        if token == "aws:ec2/getElasticIp:getElasticIp":
+            return {"id": f.elastic_ip(a["publicIp"]), "publicIp": a["publicIp"]}
+        raise NotImplementedError(f"offline plan has no answer for invoke {token}")
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        name, inputs, f = args.name, dict(args.inputs), self.facts
+        partition, _ = self.facts.partition_facts()
+        resource_id = f"{name}-id"
+        service, _, kind = args.typ.partition(":")[2].partition("/")
+        out: dict[str, Any] = {**inputs, "arn": f"arn:{partition}:{service}:{f.region}:{f.account_id}:{name}"}
+        generated = (inputs.get("namePrefix") or inputs.get("bucketPrefix") or "") + _suffix(name) * 3
+        if args.typ == "aws:s3/bucket:Bucket":
+            out.update(bucket=generated[:63], arn=f"arn:{partition}:s3:::{generated[:63]}")
+        elif args.typ in ("aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile"):
+            kind_name = "role" if kind.startswith("role") else "instance-profile"
+            path = inputs.get("path", "/")
+            out.update(name=resource_id, arn=f"arn:{partition}:iam::{f.account_id}:{kind_name}{path}{resource_id}")
+        elif args.typ == "aws:dynamodb/table:Table":
+            out["arn"] = f"arn:{partition}:dynamodb:{f.region}:{f.account_id}:table/{inputs['name']}"
+        elif args.typ == "aws:route53/zone:Zone":
+            out["zoneId"] = f"Z{_suffix(name).upper()}{_suffix(name[::-1]).upper()}"
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            out.update(name=generated, arn=f"arn:{partition}:logs:{f.region}:{f.account_id}:log-group:{generated}")
+        elif args.typ == "aws:ec2/placementGroup:PlacementGroup":
+            out["name"] = f"{name}-{_suffix(name, 7)}"
+        elif args.typ == "aws:ec2/networkInterface:NetworkInterface":
+            crc = int(_suffix(name), 16)
+            out["privateIp"] = f"10.0.{crc % 256}.{4 + (crc >> 8) % 250}"
+        elif args.typ == "aws:ec2/eip:Eip":
+            out.update(allocationId=f"eipalloc-{_suffix(name)}", publicIp=f"203.0.113.{int(_suffix(name), 16) % 254 + 1}")
+        elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            out["latestVersion"] = 1
+        elif args.typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            out["arn"] = f"arn:{partition}:cloudwatch:{f.region}:{f.account_id}:alarm:{inputs.get('name', name)}"
+        return resource_id, out
+
+
+@dataclass
+class Recorded:
+    """One registration as the monitor saw it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    inputs: dict[str, Any]
+
+
+class PlanMonitor(mocks.MockMonitor):
+    """A mock monitor that keeps every registration with its parent and wire-form inputs."""
+
+    def __init__(self, plan_mocks: mocks.Mocks) -> None:
+        super().__init__(plan_mocks)
+        self.recorded: list[Recorded] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != _ROOT_TYPE:
+            under_root = not request.parent or request.parent.split("::")[2] == _ROOT_TYPE
+            parent = None if under_root else _strip(request.parent)
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.recorded.append(Recorded(_strip(response.urn), request.type, request.name, parent, _plain(inputs)))
+        return response
+
+
+@dataclass
+class Plan:
+    """What ``pulumi up`` would register for one cluster, as data."""
+
+    cluster: str
+    resources: list[Recorded]
+    outputs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``plan --json`` document."""
+        return {
+            "cluster": self.cluster,
+            "resources": [
+                {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs}
+                for r in self.resources
+            ],
+            "outputs": self.outputs,
+        }
+
+    def to_json(self) -> str:
+        """Stable JSON text (sorted keys, indented) for golden files and ``--json``."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def plan(
+    spec: SpecSource,
+    name: str | None = None,
+    facts: OfflineFacts | None = None,
+    *,
+    program: Callable[..., Any] = build,
+) -> Plan:
+    """Plan a cluster offline; a bad spec raises ``SpecError`` before anything runs."""
+    if name is None:
+        name = default_cluster_name(spec) if isinstance(spec, (str, os.PathLike)) and "\n" not in str(spec) else "cluster"
+    cluster_spec = load_spec(spec, cluster_name=name)
+    facts = facts or OfflineFacts()
+    if cluster_spec.region:
+        facts.region = cluster_spec.region
+    monitor = PlanMonitor(PlanMocks(facts, cluster_spec.image.os))
+    warnings = _Warnings()
+    logger = logging.getLogger(f"pcluster_pulumi.offline.{id(monitor)}")
+    logger.propagate = False
+    logger.addHandler(warnings)
+    pulumi.runtime.reset_options(project=PROJECT, stack=name, preview=False)
+    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=name, preview=False, monitor=monitor, logger=logger)
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test  # type: ignore[misc]
+    def run() -> pulumi.Output[Any]:
+        program(cluster_spec, name, facts.region)
+        root = pulumi.runtime.get_root_resource()
+        exports = root.outputs if root is not None else {}  # type: ignore[attr-defined]
+        return pulumi.Output.all(**exports).apply(outputs.update)
+
+    run()
+    resources = sorted(monitor.recorded, key=lambda r: r.urn)
+    urns = Counter(r.urn for r in resources)
+    duplicates = sorted(u for u, n in urns.items() if n > 1)
+    if duplicates:
+        raise PlanError(f"two resources share a URN (the engine would refuse): {duplicates[0]}")
+    return Plan(name, resources, _plain(outputs), warnings.messages)
+
+
+def render_plan(result: Plan, console: Any = None) -> None:
+    """Print the plan for people: the component tree, counts by type, and the stack outputs."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.tree import Tree
+
+    console = console or Console()
+    children: dict[str | None, list[Recorded]] = {}
+    for res in result.resources:
+        children.setdefault(res.parent, []).append(res)
+
+    def label(res: Recorded) -> str:
+        component = not res.type.startswith(("aws:", "pulumi:providers:"))
+        style = "bold cyan" if component else "green"
+        return f"[{style}]{res.name}[/] [dim]{res.type}[/]"
+
+    def grow(node: Tree, parent: str | None) -> None:
+        for res in sorted(children.get(parent, []), key=lambda r: (r.type.startswith("aws:"), r.name)):
+            grow(node.add(label(res)), res.urn)
+
+    tree = Tree(f"[bold]cluster {result.cluster}[/] ({len(result.resources)} resources)")
+    grow(tree, None)
+    console.print(tree)
+    counts = Table(title="Resources by type", show_edge=False)
+    counts.add_column("type")
+    counts.add_column("count", justify="right")
+    for type_, n in sorted(Counter(r.type for r in result.resources).items()):
+        counts.add_row(type_, str(n))
+    console.print(counts)
+    outputs = Table(title="Stack outputs", show_edge=False)
+    outputs.add_column("output")
+    outputs.add_column("value", overflow="fold")
+    for key, value in sorted(result.outputs.items()):
+        outputs.add_row(key, value if isinstance(value, str) else json.dumps(value))
+    console.print(outputs)
+    for message in result.warnings:
+        console.print(f"[yellow]warning:[/] {message}")
