@@ -132,6 +132,84 @@ def validators() -> None:
         typer.echo(f"{name:45} {doc}")
 
 
+@app.command()
+def plan(
+    file: Annotated[str, typer.Argument(help=FILE_HELP, show_default=False, metavar="FILE")],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", "-n", help="Cluster name (default: derived from the file name)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"cluster", "resources", "outputs"} as JSON, not a tree.')
+    ] = False,
+    facts: Annotated[
+        Path | None,
+        typer.Option(
+            "--facts",
+            help="YAML overriding the mocked AWS facts (region, subnets, instance_types, amis, ...).",
+            metavar="FACTS.yaml",
+        ),
+    ] = None,
+) -> None:
+    """Show every resource `pulumi up` would create, offline: no AWS account, no Pulumi CLI.
+
+    The Pulumi program runs under mocks; AWS lookups (subnet AZs, AMIs, instance types) get
+    plausible answers that --facts can override. Default output: the component tree, counts by
+    type and the stack outputs. Exit status: 0 planned, 1 invalid or unsupported config, 2 usage error.
+    """
+    import re
+
+    from pcluster_pulumi.cluster.facts_offline import FactsFileError, load_facts_file
+    from pcluster_pulumi.offline import default_cluster_name
+
+    if name is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,59}", name):
+        raise typer.BadParameter(
+            "a cluster name starts with a letter and has at most 60 letters, digits and hyphens",
+            param_hint="--name",
+        )
+    try:
+        offline_facts = load_facts_file(facts) if facts is not None else None
+    except FactsFileError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--facts") from None
+    text, source = _read_input(file)
+    cluster_name = name or (default_cluster_name(file) if file != "-" else "cluster")
+    _plan_and_print(text, source, cluster_name, offline_facts, as_json)
+
+
+def _plan_and_print(text: str, source: str, name: str, facts: object, as_json: bool) -> None:
+    """Validate, plan and print; every failure is one line (or one line per located problem)."""
+    from rich.console import Console
+
+    from pcluster_pulumi.cluster.cluster import UnsupportedSpecError
+    from pcluster_pulumi.spec.loader import validate_text
+
+    result = validate_text(text, source, cluster_name=name)
+    if result.failed() or result.spec is None:
+        print_problems(result.problems, source)
+        typer.echo(summary(result.problems, source, True), err=True)
+        raise typer.Exit(1)
+    for problem in result.problems:
+        typer.echo(problem.located(source), err=True)
+    err = Console(stderr=True)
+    with err.status(f"planning {name} offline…"):
+        from pcluster_pulumi.offline import PlanError, plan, render_plan
+
+        try:
+            planned = plan(result.spec, name, facts)  # type: ignore[arg-type]
+        except (UnsupportedSpecError, PlanError) as exc:
+            typer.echo(f"{source}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except Exception as exc:  # a bug in a component: still one line, never a traceback
+            typer.echo(f"{source}: plan failed ({type(exc).__name__}): {exc}", err=True)
+            raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(planned.to_json(), nl=False)
+    else:
+        render_plan(planned, Console())
+    for message in planned.warnings:
+        typer.echo(f"{source}: warning: {message}", err=True)
+
+
 def _version(value: bool) -> None:
     if value:
         from pcluster_pulumi import __version__

@@ -59,7 +59,11 @@ def _accounting(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, A
     if settings is None:
         return None
     if settings.external_slurmdbd:
-        return {"kind": "external", "host": settings.external_slurmdbd.host, "port": settings.external_slurmdbd.port}
+        return {
+            "kind": "external",
+            "host": settings.external_slurmdbd.host,
+            "port": settings.external_slurmdbd.port,
+        }
     database: Database | None = settings.database
     if database is None:
         return None
@@ -129,7 +133,9 @@ def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> d
         "scaling_strategy": spec.scheduling.scaling_strategy,
         "enable_memory_based_scheduling": bool(settings and settings.enable_memory_based_scheduling),
         "resume_timeout_seconds": spec.dev_settings.timeouts.compute_node_bootstrap_timeout,
-        "custom_slurm_settings": [dict(s) for s in (settings.custom_slurm_settings if settings else None) or ()],
+        "custom_slurm_settings": [
+            dict(s) for s in (settings.custom_slurm_settings if settings else None) or ()
+        ],
     }
     accounting = _accounting(ctx, resources)
     if accounting:

@@ -1,5 +1,10 @@
 """The S3 bucket for the cluster's artifacts (node package, configuration), or ``CustomS3Bucket``.
 
+Nodes boot from two objects in it: the node package (``pcluster_pulumi/node`` as a tar.gz,
+built reproducibly by ``node/archive.py``) and the runtime configuration (``RuntimeConfig``,
+rendered from the spec once the ids it names exist). User data only points at them, so it
+stays far below EC2's 16 KB limit and does not change when a queue does.
+
 A created bucket is private by construction: versioned (ParallelCluster requires it, so nodes
 can read a config by version), encrypted at rest with SSE-S3, every public-access block on,
 ACLs disabled (bucket owner enforced), and a policy refusing requests not made over TLS. All
@@ -12,14 +17,26 @@ The bucket holds only regenerable artifacts, so ``pulumi destroy`` empties it
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
+from pcluster_pulumi.node.archive import build_node_package
+from pcluster_pulumi.runtime_config import RuntimeResources, render_runtime_config
 
-__all__ = ["Bucket", "artifact_prefix", "bucket_prefix"]
+__all__ = ["Bucket", "RuntimeConfig", "artifact_prefix", "bucket_prefix", "node_package_path"]
+
+#: Keys under the cluster's prefix.
+NODE_PACKAGE_KEY = "node/pcluster-pulumi-node.tar.gz"
+RUNTIME_CONFIG_KEY = "config/node-config.json"
 
 #: S3 bucket names are at most 63 characters; the provider appends 26 to a prefix.
 BUCKET_PREFIX_MAX = 37
@@ -33,6 +50,18 @@ def artifact_prefix(cluster: str) -> str:
 def bucket_prefix(cluster: str) -> str:
     """Physical-name prefix of a created bucket (lower case: S3 refuses capitals)."""
     return f"pcluster-{cluster.lower()}-"[:BUCKET_PREFIX_MAX]
+
+
+@cache
+def node_package_path() -> Path:
+    """The node package, built once per process into a private temporary directory.
+
+    The bytes are reproducible, so the asset's hash (what Pulumi diffs) changes only when the
+    node code does; the directory lives until the process (and so the deployment) ends.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="pcluster-pulumi-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return build_node_package(directory / "pcluster-pulumi-node.tar.gz")
 
 
 def deny_insecure_transport(bucket_arn: str) -> str:
@@ -64,47 +93,116 @@ class Bucket(pulumi.ComponentResource):
         super().__init__("pcluster:bucket:Bucket", name, None, opts)
         self.prefix = artifact_prefix(ctx.name)
         custom = ctx.spec.custom_s3_bucket
+        self._settings: list[pulumi.Resource] = []
         if custom:
             self.bucket: aws.s3.Bucket | None = None
             self.bucket_name = pulumi.Output.from_input(custom)
         else:
             self.bucket = self._create(name, ctx)
             self.bucket_name = self.bucket.bucket
-        self.node_package_key: str | None = None
-        self.objects: list[pulumi.Resource] = []
-        self.register_outputs({"bucketName": self.bucket_name, "prefix": self.prefix})
+        self.node_package_key = f"{self.prefix}{NODE_PACKAGE_KEY}"
+        self.node_package = aws.s3.BucketObjectv2(
+            f"{name}-node-package",
+            bucket=self.bucket_name,
+            key=self.node_package_key,
+            source=pulumi.FileAsset(str(node_package_path())),
+            content_type="application/gzip",
+            tags=ctx.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._settings),
+        )
+        self.register_outputs(
+            {"bucketName": self.bucket_name, "prefix": self.prefix, "nodePackageKey": self.node_package_key}
+        )
 
     def _create(self, name: str, ctx: ClusterContext) -> aws.s3.Bucket:
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
-            f"{name}",
+            f"{name}-artifacts",
             bucket_prefix=bucket_prefix(ctx.name),
             force_destroy=True,
             tags=ctx.tags,
             opts=child,
         )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+        self._settings.append(
+            aws.s3.BucketOwnershipControls(
+                f"{name}-ownership",
+                bucket=bucket.id,
+                rule={"object_ownership": "BucketOwnerEnforced"},
+                opts=child,
+            )
         )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
+        self._settings.append(
+            aws.s3.BucketPublicAccessBlock(
+                f"{name}-public-access-block",
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+                opts=child,
+            )
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}, "bucket_key_enabled": True}],
-            opts=child,
+        self._settings.append(
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{name}-encryption",
+                bucket=bucket.id,
+                rules=[
+                    {
+                        "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                        "bucket_key_enabled": True,
+                    }
+                ],
+                opts=child,
+            )
         )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child
+        self._settings.append(
+            aws.s3.BucketVersioning(
+                f"{name}-versioning",
+                bucket=bucket.id,
+                versioning_configuration={"status": "Enabled"},
+                opts=child,
+            )
         )
-        aws.s3.BucketPolicy(
-            f"{name}-policy", bucket=bucket.id, policy=bucket.arn.apply(deny_insecure_transport), opts=child
+        self._settings.append(
+            aws.s3.BucketPolicy(
+                f"{name}-policy",
+                bucket=bucket.id,
+                policy=bucket.arn.apply(deny_insecure_transport),
+                opts=child,
+            )
         )
         return bucket
+
+
+class RuntimeConfig(pulumi.ComponentResource):
+    """The runtime configuration object every node reads at boot (``node/config.py`` format).
+
+    Rendered inside ``Output.apply`` because it names resources that exist only after
+    deployment (launch template ids, the hosted zone, the head node's address).
+    """
+
+    key: str
+    document: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        name: str,
+        ctx: ClusterContext,
+        *,
+        bucket: Bucket,
+        resources: pulumi.Output[RuntimeResources],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pcluster:bucket:RuntimeConfig", name, None, opts)
+        self.key = f"{bucket.prefix}{RUNTIME_CONFIG_KEY}"
+        self.document = resources.apply(lambda r: render_runtime_config(ctx, r))
+        self.object = aws.s3.BucketObjectv2(
+            f"{name}-object",
+            bucket=bucket.bucket_name,
+            key=self.key,
+            content=self.document.apply(lambda d: json.dumps(d, indent=2, sort_keys=True) + "\n"),
+            content_type="application/json",
+            tags=ctx.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket.node_package]),
+        )
+        self.register_outputs({"key": self.key})

@@ -25,7 +25,7 @@ from typing import Any
 
 import pulumi
 
-from pcluster_pulumi.cluster.bucket import Bucket
+from pcluster_pulumi.cluster.bucket import Bucket, RuntimeConfig
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.cluster.dns import Dns
 from pcluster_pulumi.cluster.facts import ClusterFacts, resolve_facts
@@ -35,9 +35,11 @@ from pcluster_pulumi.cluster.instance_table import InstanceTable
 from pcluster_pulumi.cluster.monitoring import ClusterLogs, Monitoring
 from pcluster_pulumi.cluster.network import Network
 from pcluster_pulumi.cluster.slurm_queues import SlurmQueues
-from pcluster_pulumi.cluster.user_data import compute_node_user_data
+from pcluster_pulumi.cluster.user_data import node_user_data
+from pcluster_pulumi.node import naming
+from pcluster_pulumi.runtime_config import RuntimeResources
 from pcluster_pulumi.spec.loader import load_spec
-from pcluster_pulumi.spec.model import ClusterSpec, SlurmComputeResource, SlurmQueue
+from pcluster_pulumi.spec.model import ClusterSpec
 from pcluster_pulumi.spec.validators.cluster import CLUSTER_NAME_MAX, CLUSTER_NAME_RE
 
 __all__ = ["Cluster", "UnsupportedSpecError"]
@@ -56,15 +58,44 @@ def check_supported(spec: ClusterSpec, name: str) -> None:
         )
     if not spec.is_slurm:
         raise UnsupportedSpecError(
-            f"scheduler {spec.scheduling.scheduler!r} is not supported yet: pcluster-pulumi deploys Slurm clusters"
+            f"scheduler {spec.scheduling.scheduler!r} is not supported yet: pcluster-pulumi deploys Slurm"
         )
+    templates: dict[str, tuple[str, str]] = {}
     for queue in spec.queues:
         for cr in queue.compute_resources or ():
+            template = naming.launch_template_name(name, queue.name, cr.name)
+            if template in templates:
+                other = templates[template]
+                raise UnsupportedSpecError(
+                    f"queue {queue.name!r} compute resource {cr.name!r} and queue {other[0]!r} compute "
+                    f"resource {other[1]!r} would share the launch template name {template!r}; rename one"
+                )
+            templates[template] = (queue.name, cr.name)
             if not cr.instance_types:
                 raise UnsupportedSpecError(
-                    f"Scheduling.SlurmQueues[{queue.name}].ComputeResources[{cr.name}] names no InstanceType: "
-                    "add the capacity reservation's instance type (no invoke can read it)"
+                    f"queue {queue.name!r} compute resource {cr.name!r} names no InstanceType: add the "
+                    "capacity reservation's instance type (no Pulumi invoke can read it)"
                 )
+
+
+def deferred_features(spec: ClusterSpec) -> list[str]:
+    """Valid settings this version accepts but does not deploy yet (each becomes a warning)."""
+    out = []
+    if spec.shared_storage:
+        out.append(
+            f"SharedStorage ({len(spec.shared_storage)} of them) is not provisioned yet: no shared mounts"
+        )
+    if spec.login_nodes:
+        out.append("LoginNodes: only the pools' security groups are created; login instances come later")
+    settings = spec.scheduling.slurm_settings
+    if settings and settings.database and not settings.database.uri:
+        out.append("SlurmSettings.Database without Uri (managed RDS accounting) is not provisioned yet")
+    if spec.directory_service:
+        out.append("DirectoryService is not configured on the nodes yet (only its secret is readable)")
+    actions = [spec.head_node.custom_actions, *(q.custom_actions for q in spec.queues)]
+    if any(actions):
+        out.append("CustomActions (OnNodeStart/OnNodeConfigured/OnNodeUpdated) are not run by the nodes yet")
+    return out
 
 
 class Cluster(pulumi.ComponentResource):
@@ -97,6 +128,8 @@ class Cluster(pulumi.ComponentResource):
                 "configure the provider (aws:region) for the spec's region"
             )
         ctx = self.context = ClusterContext(name, self.spec, self.facts)
+        for message in deferred_features(self.spec):
+            pulumi.log.warn(message, resource=self)
         child = pulumi.ResourceOptions(parent=self)
 
         self.network = Network(f"{name}-network", ctx, opts=child)
@@ -114,15 +147,15 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        def user_data(queue: SlurmQueue, cr: SlurmComputeResource) -> pulumi.Output[str]:
-            return pulumi.Output.all(
-                self.network.head_private_ip,
-                self.bucket.bucket_name,
-                self.bucket.node_package_key,
-                self.dns.hosted_zone_id,
-            ).apply(
-                lambda v: compute_node_user_data(
-                    ctx, queue, cr, head_ip=v[0], bucket=v[1], package_key=v[2], hosted_zone_id=v[3]
+        config_key = f"{self.bucket.prefix}config/node-config.json"
+        boot = pulumi.Output.all(
+            self.network.head_private_ip, self.bucket.bucket_name, self.dns.hosted_zone_id
+        ).apply(lambda v: {"head_ip": v[0], "bucket": v[1], "hosted_zone_id": v[2]})
+
+        def user_data_for(role: str) -> pulumi.Output[str]:
+            return boot.apply(
+                lambda b: node_user_data(
+                    ctx, role, package_key=self.bucket.node_package_key, config_key=config_key, **b
                 )
             )
 
@@ -131,7 +164,7 @@ class Cluster(pulumi.ComponentResource):
             ctx,
             security_groups=self.network.queue_groups,
             instance_profiles=lambda q: self.iam.queues[q.name],
-            user_data=user_data,
+            user_data=user_data_for("compute"),
             opts=child,
         )
         ready = list(self.iam.head.ready)
@@ -148,6 +181,25 @@ class Cluster(pulumi.ComponentResource):
                 opts=child,
             )
             ready.append(fleet.policy)
+        lt_ids = self.queues.launch_template_ids()
+        keys = list(lt_ids)
+        self.runtime_config = RuntimeConfig(
+            f"{name}-runtime-config",
+            ctx,
+            bucket=self.bucket,
+            resources=pulumi.Output.all(boot, *lt_ids.values()).apply(
+                lambda v: RuntimeResources(
+                    head_node_private_ip=v[0]["head_ip"],
+                    bucket=v[0]["bucket"],
+                    node_package_key=self.bucket.node_package_key,
+                    hosted_zone_id=v[0]["hosted_zone_id"],
+                    dns_domain=self.dns.domain if v[0]["hosted_zone_id"] else None,
+                    launch_template_ids=dict(zip(keys, v[1:], strict=True)),
+                )
+            ),
+            opts=child,
+        )
+        assert self.runtime_config.key == config_key
         self.head_node = HeadNode(
             f"{name}-head-node",
             ctx,
@@ -155,12 +207,8 @@ class Cluster(pulumi.ComponentResource):
                 network_interface_id=self.network.head_interface.id,
                 private_ip=self.network.head_private_ip,
                 instance_profile=self.iam.head.name,
-                bucket=self.bucket.bucket_name,
-                node_package_key=self.bucket.node_package_key,
-                hosted_zone_id=self.dns.hosted_zone_id,
-                dns_domain=self.dns.domain,
-                launch_template_ids=self.queues.launch_template_ids(),
-                depends_on=[*ready, *self.bucket.objects],
+                user_data=user_data_for("head"),
+                depends_on=[*ready, self.runtime_config.object],
             ),
             opts=child,
         )

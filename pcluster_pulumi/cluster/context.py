@@ -18,7 +18,13 @@ from pcluster_pulumi.spec.model import ClusterSpec, SlurmComputeResource, SlurmQ
 __all__ = ["ClusterContext", "merge_tags"]
 
 #: Default login user of each OS (ParallelCluster's ``cluster_user``).
-_OS_USER = {"ubuntu2004": "ubuntu", "ubuntu2204": "ubuntu", "ubuntu2404": "ubuntu", "rocky8": "rocky", "rocky9": "rocky"}
+_OS_USER = {
+    "ubuntu2004": "ubuntu",
+    "ubuntu2204": "ubuntu",
+    "ubuntu2404": "ubuntu",
+    "rocky8": "rocky",
+    "rocky9": "rocky",
+}
 
 
 def merge_tags(*layers: Mapping[str, str] | Iterable[object] | None) -> dict[str, str]:

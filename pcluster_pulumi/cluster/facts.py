@@ -148,7 +148,8 @@ def ami_key(os_name: str, architecture: str, custom_ami: str | None) -> str:
 
 def ami_name_pattern(os_name: str, architecture: str) -> str:
     """Name filter of ParallelCluster's official AMI for an OS and architecture."""
-    return f"aws-parallelcluster-{PCLUSTER_AMI_VERSION}-{_OS_IMAGE_NAME.get(os_name, os_name)}-hvm-{architecture}*"
+    image_os = _OS_IMAGE_NAME.get(os_name, os_name)
+    return f"aws-parallelcluster-{PCLUSTER_AMI_VERSION}-{image_os}-hvm-{architecture}*"
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,9 @@ def facts_request(spec: ClusterSpec) -> FactsRequest:
     )
 
 
-def ami_lookups(spec: ClusterSpec, instance_types: Mapping[str, InstanceTypeFacts]) -> dict[str, tuple[str, str]]:
+def ami_lookups(
+    spec: ClusterSpec, instance_types: Mapping[str, InstanceTypeFacts]
+) -> dict[str, tuple[str, str]]:
     """AMI key → (architecture, custom AMI id or "") for the head node and every queue."""
 
     def arch_of(types: Iterable[str]) -> str:
@@ -258,7 +261,9 @@ def resolve_facts(spec: ClusterSpec, parent: pulumi.Resource) -> ClusterFacts:
     zones = {}
     if request.hosted_zone_id:
         zones[request.hosted_zone_id] = aws.route53.get_zone(zone_id=request.hosted_zone_id, opts=opts).name
-    profiles = {p: aws.iam.get_instance_profile(name=p, opts=opts).role_arn for p in request.instance_profiles}
+    profiles = {
+        p: aws.iam.get_instance_profile(name=p, opts=opts).role_arn for p in request.instance_profiles
+    }
     eips = {}
     if request.elastic_ip:
         eips[request.elastic_ip] = aws.ec2.get_elastic_ip(public_ip=request.elastic_ip, opts=opts).id

@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FactsFileError", "OfflineFacts", "instance_type_facts", "load_facts_file"]
+from pcluster_pulumi.cluster.facts import (
+    AmiFacts,
+    ClusterFacts,
+    InstanceTypeFacts,
+    SubnetFacts,
+    ami_lookups,
+    facts_request,
+)
+from pcluster_pulumi.spec.model import ClusterSpec
+
+__all__ = ["FactsFileError", "OfflineFacts", "cluster_facts", "instance_type_facts", "load_facts_file"]
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -55,10 +65,10 @@ CATALOG: dict[str, dict[str, Any]] = {
                        "efa_supported": True, "architectures": ["arm64"]},
     "c7g.xlarge": {"vcpus": 4, "memory_mib": 8192, "default_cores": 4, "threads_per_core": 1,
                    "architectures": ["arm64"]},
-    "g4dn.xlarge": {"vcpus": 4, "memory_mib": 16384, "default_cores": 2, "threads_per_core": 2, "gpu_count": 1,
-                    "gpu_type": "t4", "instance_store_disks": 1},
-    "g5.xlarge": {"vcpus": 4, "memory_mib": 16384, "default_cores": 2, "threads_per_core": 2, "gpu_count": 1,
-                  "gpu_type": "a10g", "instance_store_disks": 1},
+    "g4dn.xlarge": {"vcpus": 4, "memory_mib": 16384, "default_cores": 2, "threads_per_core": 2,
+                    "gpu_count": 1, "gpu_type": "t4", "instance_store_disks": 1},
+    "g5.xlarge": {"vcpus": 4, "memory_mib": 16384, "default_cores": 2, "threads_per_core": 2,
+                  "gpu_count": 1, "gpu_type": "a10g", "instance_store_disks": 1},
     "p4d.24xlarge": {"vcpus": 96, "memory_mib": 1179648, "default_cores": 48, "threads_per_core": 2,
                      "gpu_count": 8, "gpu_type": "a100", "efa_supported": True, "max_network_cards": 4,
                      "instance_store_disks": 8},
@@ -73,7 +83,8 @@ INSTANCE_KEYS = (
 )  # fmt: skip
 _TOP_KEYS = {
     "region": str, "account_id": str, "partition": str, "dns_suffix": str, "subnets": dict,
-    "instance_types": dict, "amis": dict, "hosted_zones": dict, "instance_profiles": dict, "elastic_ips": dict,
+    "instance_types": dict, "amis": dict, "hosted_zones": dict, "instance_profiles": dict,
+    "elastic_ips": dict,
 }  # fmt: skip
 _SUBNET_KEYS = ("vpc_id", "availability_zone")
 _AMI_KEYS = ("image_id", "architecture", "root_device_name", "name")
@@ -156,6 +167,10 @@ class OfflineFacts:
         return {"image_id": image, "architecture": architecture, "root_device_name": root, "name": name,
                 **self.amis.get(key, {})}  # fmt: skip
 
+    def instance_profile_role(self, profile: str, partition: str) -> str:
+        """ARN of the role inside an existing instance profile."""
+        return self.instance_profiles.get(profile) or f"arn:{partition}:iam::{self.account_id}:role/{profile}"
+
     def elastic_ip(self, public_ip: str) -> str:
         """Allocation id of an existing Elastic IP."""
         return self.elastic_ips.get(public_ip) or f"eipalloc-{_hex(public_ip)}"
@@ -164,7 +179,9 @@ class OfflineFacts:
 def _check_keys(where: str, data: Mapping[str, Any], allowed: tuple[str, ...] | set[str]) -> None:
     for key in data:
         if key not in allowed:
-            raise FactsFileError(f"{where}: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
+            raise FactsFileError(
+                f"{where}: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}"
+            )
 
 
 def load_facts_file(path: str | Path) -> OfflineFacts:
@@ -195,3 +212,48 @@ def load_facts_file(path: str | Path) -> OfflineFacts:
                 raise FactsFileError(f"{source}: {section}.{name}: expected a mapping")
             _check_keys(f"{source}: {section}.{name}", entry, keys)
     return OfflineFacts(**{k: v for k, v in data.items()})
+
+
+def cluster_facts(spec: ClusterSpec, offline: OfflineFacts | None = None) -> ClusterFacts:
+    """The ``ClusterFacts`` the mocked invokes would yield, built directly (no Pulumi needed).
+
+    For unit tests of the planning functions, and for programs that pass ``facts=`` to
+    ``Cluster`` to skip the invokes.
+    """
+    offline = offline or OfflineFacts(region=spec.region or DEFAULT_REGION)
+    request = facts_request(spec)
+    partition, suffix = offline.partition_facts()
+    types = {}
+    for name in request.instance_types:
+        raw = instance_type_facts(name, offline.instance_types.get(name))
+        raw["architectures"] = tuple(raw.get("architectures", ("x86_64",)))
+        types[name] = InstanceTypeFacts(instance_type=name, **raw)
+    amis = {}
+    for key, (arch, _custom) in ami_lookups(spec, types).items():
+        found = offline.ami(key, arch, spec.image.os)
+        amis[key] = AmiFacts(
+            found["image_id"], found["architecture"], found["root_device_name"], found["name"]
+        )
+    subnets = {}
+    for subnet_id in request.subnets:
+        found = offline.subnet(subnet_id)
+        subnets[subnet_id] = SubnetFacts(subnet_id, found["vpc_id"], found["availability_zone"])
+    zones = {}
+    if request.hosted_zone_id:
+        zones[request.hosted_zone_id] = offline.hosted_zones.get(request.hosted_zone_id, "example.com.")
+    return ClusterFacts(
+        region=offline.region,
+        account_id=offline.account_id,
+        partition=partition,
+        dns_suffix=suffix,
+        subnets=subnets,
+        instance_types=types,
+        amis=amis,
+        hosted_zones=zones,
+        instance_profile_roles={
+            p: offline.instance_profile_role(p, partition) for p in request.instance_profiles
+        },
+        elastic_ips={request.elastic_ip: offline.elastic_ip(request.elastic_ip)}
+        if request.elastic_ip
+        else {},
+    )

@@ -1,9 +1,9 @@
-"""The head node: an EC2 instance on the pre-created interface, booted with the runtime config.
+"""The head node: an EC2 instance on the pre-created interface, booted by ``node/bootstrap.py``.
 
-Its user data is cloud-init rendered by ``node/bootstrap.py`` around the runtime configuration
-(``runtime_config.render_runtime_config``), which needs ids that exist only after deployment
-(launch templates, the hosted zone, the bucket), so both are rendered inside ``Output.apply``.
-Secrets never go in: the document references them by ARN.
+Its user data (rendered in ``Output.apply`` once the bucket and the interface exist) points at
+the runtime configuration object, which the head node fetches at boot; it waits for that
+object, its role's policies and the fleet policy, so it never boots half-equipped. Secrets
+never go in user data: the configuration references them by ARN.
 
 IMDS follows ``Imds.ImdsSupport`` (v2.0 → tokens required), the root volume follows
 ``HeadNode.LocalStorage.RootVolume`` (encrypted by default), ``ElasticIp`` allocates or
@@ -12,7 +12,7 @@ associates an address, and ``DisableSimultaneousMultithreading`` sets one thread
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.cluster.user_data import head_node_user_data
 from pcluster_pulumi.node import naming
-from pcluster_pulumi.runtime_config import RuntimeResources, render_runtime_config
 
 __all__ = ["HeadNode", "HeadNodeInputs", "instance_args"]
 
@@ -34,12 +32,8 @@ class HeadNodeInputs:
     network_interface_id: pulumi.Input[str]
     private_ip: pulumi.Input[str]
     instance_profile: pulumi.Input[str]
-    bucket: pulumi.Input[str]
-    node_package_key: pulumi.Input[str] | None
-    hosted_zone_id: pulumi.Input[str | None]
-    dns_domain: str | None
-    launch_template_ids: Mapping[tuple[str, str], pulumi.Input[str]]
-    #: Resources the instance must wait for (its role's policies, the fleet policy).
+    user_data: pulumi.Input[str]
+    #: Resources the instance must wait for (policies, the runtime configuration object).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
 
 
@@ -68,7 +62,8 @@ def instance_args(ctx: ClusterContext) -> dict[str, Any]:
     disks = min(facts.instance_store_disks, 24)
     if disks:
         args["ephemeral_block_devices"] = [
-            {"device_name": f"/dev/xvdb{chr(ord('a') + i)}", "virtual_name": f"ephemeral{i}"} for i in range(disks)
+            {"device_name": f"/dev/xvdb{chr(ord('a') + i)}", "virtual_name": f"ephemeral{i}"}
+            for i in range(disks)
         ]
     if head.ssh.key_name:
         args["key_name"] = head.ssh.key_name
@@ -85,36 +80,19 @@ class HeadNode(pulumi.ComponentResource):
     public_ip: pulumi.Output[str | None]
 
     def __init__(
-        self, name: str, ctx: ClusterContext, inputs: HeadNodeInputs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        ctx: ClusterContext,
+        inputs: HeadNodeInputs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcluster:head_node:HeadNode", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        keys = list(inputs.launch_template_ids)
-
-        def render(values: list[Any]) -> str:
-            ip, bucket, package_key, zone_id, *lt_ids = values
-            resources = RuntimeResources(
-                head_node_private_ip=ip,
-                bucket=bucket,
-                node_package_key=package_key,
-                hosted_zone_id=zone_id,
-                dns_domain=inputs.dns_domain if zone_id else None,
-                launch_template_ids=dict(zip(keys, lt_ids, strict=True)),
-            )
-            return head_node_user_data(ctx, render_runtime_config(ctx, resources))
-
-        self.user_data = pulumi.Output.all(
-            inputs.private_ip,
-            inputs.bucket,
-            inputs.node_package_key,
-            inputs.hosted_zone_id,
-            *[inputs.launch_template_ids[k] for k in keys],
-        ).apply(render)
         self.instance = aws.ec2.Instance(
             f"{name}-instance",
             primary_network_interface={"network_interface_id": inputs.network_interface_id},
             iam_instance_profile=inputs.instance_profile,
-            user_data=self.user_data,
+            user_data=inputs.user_data,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(inputs.depends_on)),
             **instance_args(ctx),
         )

@@ -96,8 +96,8 @@ class Iam(pulumi.ComponentResource):
         *,
         bucket_name: pulumi.Input[str],
         artifact_prefix: str,
-        hosted_zone_id: pulumi.Input[str] | None,
-        log_group_name: pulumi.Input[str] | None,
+        hosted_zone_id: pulumi.Input[str | None],
+        log_group_name: pulumi.Input[str | None],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcluster:iam:Iam", name, None, opts)
@@ -107,7 +107,11 @@ class Iam(pulumi.ComponentResource):
 
         def head_document(values: list[Any]) -> str:
             statements = policies.head_node_statements(
-                ctx, bucket=values[0], prefix=artifact_prefix, hosted_zone_id=values[1], log_group_name=values[2]
+                ctx,
+                bucket=values[0],
+                prefix=artifact_prefix,
+                hosted_zone_id=values[1],
+                log_group_name=values[2],
             )
             return json.dumps(policies.document(statements))
 
@@ -181,29 +185,43 @@ class Iam(pulumi.ComponentResource):
             path=self._path,
             name_prefix=prefix,
             permissions_boundary=ctx.spec.iam.permissions_boundary if ctx.spec.iam else None,
-            description=f"{'Head node' if key == 'head' else 'Compute nodes of ' + key} of cluster {ctx.name}",
+            description=f"{'head node' if key == 'head' else key} of cluster {ctx.name}",
             tags=ctx.tags,
             opts=child,
         )
         ready: list[pulumi.Resource] = [
-            aws.iam.RolePolicy(f"{name}-{key}-policy", role=role.id, name="pcluster-pulumi", policy=policy, opts=child)
+            aws.iam.RolePolicy(
+                f"{name}-{key}-policy", role=role.id, name="pcluster-pulumi", policy=policy, opts=child
+            )
         ]
         if s3_access:
             document = json.dumps(policies.document(policies.s3_access_statements(ctx, s3_access)))
             ready.append(
-                aws.iam.RolePolicy(f"{name}-{key}-s3-access", role=role.id, name="S3Access", policy=document, opts=child)
+                aws.iam.RolePolicy(
+                    f"{name}-{key}-s3-access", role=role.id, name="S3Access", policy=document, opts=child
+                )
             )
         seen: set[str] = set()
         for extra in additional:
             ready.append(
                 aws.iam.RolePolicyAttachment(
-                    f"{name}-{key}-{_policy_slug(extra, seen)}", role=role.id, policy_arn=extra.policy, opts=child
+                    f"{name}-{key}-{_policy_slug(extra, seen)}",
+                    role=role.id,
+                    policy_arn=extra.policy,
+                    opts=child,
                 )
             )
         profile_res = aws.iam.InstanceProfile(
-            f"{name}-{key}-profile", role=role.id, path=self._path, name_prefix=prefix, tags=ctx.tags, opts=child
+            f"{name}-{key}-profile",
+            role=role.id,
+            path=self._path,
+            name_prefix=prefix,
+            tags=ctx.tags,
+            opts=child,
         )
-        return InstanceProfileRef(name=profile_res.id, arn=profile_res.arn, role_arn=role.arn, role=role, ready=ready)
+        return InstanceProfileRef(
+            name=profile_res.id, arn=profile_res.arn, role_arn=role.arn, role=role, ready=ready
+        )
 
     def compute_role_arns(self) -> list[pulumi.Input[str]]:
         """ARNs of every role compute nodes run as (what the head node passes at launch)."""

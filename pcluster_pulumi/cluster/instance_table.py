@@ -31,30 +31,27 @@ class InstanceTable(pulumi.ComponentResource):
     def __init__(self, name: str, ctx: ClusterContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("pcluster:instance_table:InstanceTable", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        common = {
-            "billing_mode": "PAY_PER_REQUEST",
-            "hash_key": "Id",
-            "point_in_time_recovery": {"enabled": True},
-            "server_side_encryption": {"enabled": True},
-            "tags": ctx.tags,
-        }
-        self.nodes = aws.dynamodb.Table(
-            f"{name}-nodes",
-            name=naming.nodes_table_name(ctx.name),
-            attributes=[{"name": "Id", "type": "S"}, {"name": INSTANCE_ID_INDEX, "type": "S"}],
-            global_secondary_indexes=[
-                {"name": INSTANCE_ID_INDEX, "hash_key": INSTANCE_ID_INDEX, "projection_type": "ALL"}
-            ],
-            opts=child,
-            **common,  # type: ignore[arg-type]
-        )
-        self.status = aws.dynamodb.Table(
-            f"{name}-status",
-            name=naming.status_table_name(ctx.name),
-            attributes=[{"name": "Id", "type": "S"}],
-            opts=child,
-            **common,  # type: ignore[arg-type]
-        )
+        self.tables: dict[str, aws.dynamodb.Table] = {}
+        for key, table, attributes, indexes in (
+            ("nodes", naming.nodes_table_name(ctx.name), ["Id", INSTANCE_ID_INDEX], [INSTANCE_ID_INDEX]),
+            ("status", naming.status_table_name(ctx.name), ["Id"], []),
+        ):
+            self.tables[key] = aws.dynamodb.Table(
+                f"{name}-{key}",
+                name=table,
+                billing_mode="PAY_PER_REQUEST",
+                hash_key="Id",
+                attributes=[{"name": a, "type": "S"} for a in attributes],
+                global_secondary_indexes=[
+                    {"name": i, "hash_key": i, "projection_type": "ALL"} for i in indexes
+                ]
+                or None,
+                point_in_time_recovery={"enabled": True},
+                server_side_encryption={"enabled": True},
+                tags=ctx.tags,
+                opts=child,
+            )
+        self.nodes, self.status = self.tables["nodes"], self.tables["status"]
         self.nodes_table_name = self.nodes.name
         self.status_table_name = self.status.name
         self.register_outputs({"nodesTable": self.nodes.name, "statusTable": self.status.name})

@@ -65,7 +65,13 @@ def dashboard_body(ctx: ClusterContext, instance_id: str, log_group_name: str | 
             "y": y,
             "width": 12,
             "height": 6,
-            "properties": {"title": title, "region": region, "metrics": metrics, "stat": "Average", "period": 300},
+            "properties": {
+                "title": title,
+                "region": region,
+                "metrics": metrics,
+                "stat": "Average",
+                "period": 300,
+            },
         }
 
     widgets: list[dict[str, Any]] = [
@@ -89,7 +95,10 @@ def dashboard_body(ctx: ClusterContext, instance_id: str, log_group_name: str | 
         ),
         metric_widget("Head node memory", [["CWAgent", "mem_used_percent", "InstanceId", instance_id]], 7, 0),
         metric_widget(
-            "Head node root disk", [["CWAgent", "disk_used_percent", "InstanceId", instance_id, "path", "/"]], 7, 12
+            "Head node root disk",
+            [["CWAgent", "disk_used_percent", "InstanceId", instance_id, "path", "/"]],
+            7,
+            12,
         ),
     ]
     if ctx.spec.monitoring.alarms.enabled:
@@ -116,7 +125,8 @@ def dashboard_body(ctx: ClusterContext, instance_id: str, log_group_name: str | 
                     "title": "Recent errors",
                     "region": region,
                     "query": f"SOURCE '{log_group_name}' | fields @timestamp, @message "
-                    "| filter @message like /(?i)(error|exception|failed)/ | sort @timestamp desc | limit 100",
+                    "| filter @message like /(?i)(error|exception|failed)/ "
+                    "| sort @timestamp desc | limit 100",
                     "view": "table",
                 },
             }
@@ -181,6 +191,4 @@ class Monitoring(pulumi.ComponentResource):
                 tags=ctx.tags,
                 opts=child,
             )
-        self.register_outputs(
-            {"dashboardName": self.dashboard.dashboard_name if self.dashboard else None}
-        )
+        self.register_outputs({"dashboardName": self.dashboard.dashboard_name if self.dashboard else None})

@@ -85,7 +85,9 @@ class NetworkPlan:
 
     def description(self, group: str) -> str:
         """The EC2 description of a managed group (a change would replace it: keep stable)."""
-        return _DESCRIPTIONS.get(group) or f"Allow access to login nodes of pool {group.removeprefix('login-')}"
+        return (
+            _DESCRIPTIONS.get(group) or f"Allow access to login nodes of pool {group.removeprefix('login-')}"
+        )
 
 
 def _group_sources(groups: tuple[str, ...]) -> list[Source]:
@@ -125,12 +127,16 @@ def plan_security_groups(spec: ClusterSpec) -> NetworkPlan:
         )
         dcv = spec.head_node.dcv
         if dcv and dcv.enabled:
-            rules.append(Rule(HEAD, "dcv", "tcp", Source.allowed_ips(dcv.allowed_ips), "DCV", dcv.port, dcv.port))
+            rules.append(
+                Rule(HEAD, "dcv", "tcp", Source.allowed_ips(dcv.allowed_ips), "DCV", dcv.port, dcv.port)
+            )
         for src in _group_sources(compute_groups):
             rules.append(Rule(HEAD, _key(src), ALL_TRAFFIC, src, "All traffic from compute nodes"))
         for src in _group_sources(all_login):
             rules.append(Rule(HEAD, _key(src, "-slurm"), "tcp", src, "Slurm from login nodes", *SLURM_PORTS))
-            rules.append(Rule(HEAD, _key(src, "-nfs"), "tcp", src, "NFS from login nodes", NFS_PORT, NFS_PORT))
+            rules.append(
+                Rule(HEAD, _key(src, "-nfs"), "tcp", src, "NFS from login nodes", NFS_PORT, NFS_PORT)
+            )
     if COMPUTE in groups:
         for src in _group_sources(compute_groups):
             rules.append(Rule(COMPUTE, _key(src), ALL_TRAFFIC, src, "All traffic between compute nodes"))
@@ -184,21 +190,18 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
         for rule in self.plan.rules:
-            source: dict[str, pulumi.Input[str]] = {}
-            if rule.source.kind == "cidr":
-                source["cidr_ipv4"] = rule.source.value
-            elif rule.source.kind == "prefix_list":
-                source["prefix_list_id"] = rule.source.value
-            else:
-                source["referenced_security_group_id"] = self.group_id(rule.source.value)
-            ports = {} if rule.protocol == ALL_TRAFFIC else {"from_port": rule.from_port, "to_port": rule.to_port}
+            kind, value = rule.source.kind, rule.source.value
+            tcp = rule.protocol != ALL_TRAFFIC
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-{rule.group}-{rule.key}",
                 security_group_id=self.groups[rule.group].id,
                 ip_protocol=rule.protocol,
                 description=rule.description,
-                **source,
-                **ports,
+                cidr_ipv4=value if kind == "cidr" else None,
+                prefix_list_id=value if kind == "prefix_list" else None,
+                referenced_security_group_id=self.group_id(value) if kind == "group" else None,
+                from_port=rule.from_port if tcp else None,
+                to_port=rule.to_port if tcp else None,
                 opts=child,
             )
         # The head node's interface exists before the instance so that compute launch templates can
@@ -231,7 +234,7 @@ class Network(pulumi.ComponentResource):
         return self.groups[group].id if group in self.groups else group
 
     def head_node_groups(self, spec: ClusterSpec) -> list[pulumi.Input[str]]:
-        """Groups on the head node's interface: managed or ``SecurityGroups``, plus ``AdditionalSecurityGroups``."""
+        """Groups on the head node's interface: managed or ``SecurityGroups``, plus the additional ones."""
         extra = spec.head_node.networking.additional_security_groups or ()
         return [*(self.group_id(k) for k in self.plan.head_groups), *extra]
 

@@ -90,9 +90,23 @@ def _secret_statements(sid: str, arns: Iterable[str | None]) -> list[Statement]:
     params = sorted({a for a in arns if a and ":ssm:" in a})
     out: list[Statement] = []
     if secrets:
-        out.append({"Sid": sid, "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": _one(secrets)})
+        out.append(
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": _one(secrets),
+            }
+        )
     if params:
-        out.append({"Sid": f"{sid}Parameter", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": _one(params)})
+        out.append(
+            {
+                "Sid": f"{sid}Parameter",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": _one(params),
+            }
+        )
     return out
 
 
@@ -133,7 +147,12 @@ def head_node_statements(
     nodes, status = _table_arns(ctx)
     instances = ctx.facts.arn("ec2", "instance/*")
     own_tag = {f"ec2:ResourceTag/{naming.TAG_CLUSTER_NAME}": ctx.name}
-    describe = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags", "ec2:DescribeVolumes"]
+    describe = [
+        "ec2:DescribeInstances",
+        "ec2:DescribeInstanceStatus",
+        "ec2:DescribeTags",
+        "ec2:DescribeVolumes",
+    ]
     if any(_capacity_targets(ctx)):
         describe.append("ec2:DescribeCapacityReservations")
     out: list[Statement] = [
@@ -173,7 +192,9 @@ def head_node_statements(
                 "Sid": "NodeRecords",
                 "Effect": "Allow",
                 "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
-                "Resource": ctx.facts.arn("route53", f"hostedzone/{hosted_zone_id}", region=False, account=False),
+                "Resource": ctx.facts.arn(
+                    "route53", f"hostedzone/{hosted_zone_id}", region=False, account=False
+                ),
             }
         )
     out += _bucket_statements(ctx, bucket, prefix)
@@ -194,7 +215,9 @@ def head_node_statements(
                 "Sid": "DcvLicense",
                 "Effect": "Allow",
                 "Action": "s3:GetObject",
-                "Resource": ctx.facts.arn("s3", f"dcv-license.{ctx.facts.region}/*", region=False, account=False),
+                "Resource": ctx.facts.arn(
+                    "s3", f"dcv-license.{ctx.facts.region}/*", region=False, account=False
+                ),
             }
         )
     return out + _observability_statements(ctx, log_group_name)
@@ -297,7 +320,9 @@ def fleet_statements(
         return []
     subnets = sorted({s for q in ctx.spec.queues for s in q.networking.subnet_ids})
     spot = any(q.capacity_type == "SPOT" for q in ctx.spec.queues)
-    created = ["instance/*", "volume/*", "network-interface/*"] + (["spot-instances-request/*"] if spot else [])
+    created = ["instance/*", "volume/*", "network-interface/*"] + (
+        ["spot-instances-request/*"] if spot else []
+    )
     used = [f"subnet/{s}" for s in subnets] + [f"security-group/{g}" for g in sorted(set(security_group_ids))]
     used += [f"placement-group/{p}" for p in sorted(set(placement_group_names))]
     reservations = _capacity_targets(ctx)
@@ -308,7 +333,12 @@ def fleet_statements(
     used_arns = [facts.arn("ec2", u) for u in used] + [facts.arn("ec2", "fleet/*")]
     used_arns += [facts.arn("ec2", f"image/{i}", account=False) for i in sorted(set(image_ids))]
     out: list[Statement] = [
-        {"Sid": "LaunchTemplates", "Effect": "Allow", "Action": list(LAUNCH_ACTIONS), "Resource": _one(templates)},
+        {
+            "Sid": "LaunchTemplates",
+            "Effect": "Allow",
+            "Action": list(LAUNCH_ACTIONS),
+            "Resource": _one(templates),
+        },
         {
             "Sid": "LaunchFromClusterTemplatesOnly",
             "Effect": "Allow",
@@ -316,7 +346,12 @@ def fleet_statements(
             "Resource": [facts.arn("ec2", c) for c in created],
             "Condition": {"ArnEquals": {"ec2:LaunchTemplate": templates}},
         },
-        {"Sid": "LaunchIntoClusterNetwork", "Effect": "Allow", "Action": list(LAUNCH_ACTIONS), "Resource": used_arns},
+        {
+            "Sid": "LaunchIntoClusterNetwork",
+            "Effect": "Allow",
+            "Action": list(LAUNCH_ACTIONS),
+            "Resource": used_arns,
+        },
         {
             "Sid": "TagLaunchedResources",
             "Effect": "Allow",

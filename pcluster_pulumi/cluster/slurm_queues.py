@@ -28,8 +28,6 @@ __all__ = ["PlacementPlan", "Queue", "SlurmQueues", "launch_template_args", "pla
 #: EC2 exposes at most 24 instance-store volumes; ParallelCluster maps them to /dev/xvdba….
 MAX_EPHEMERAL = 24
 
-UserDataFn = Callable[[SlurmQueue, SlurmComputeResource], pulumi.Input[str]]
-
 
 @dataclass(frozen=True)
 class PlacementPlan:
@@ -100,7 +98,8 @@ def launch_template_args(
             ebs[key] = value
     disks = min(max(t.instance_store_disks for t in types), MAX_EPHEMERAL)
     block_devices: list[dict[str, Any]] = [
-        {"device_name": f"/dev/xvdb{chr(ord('a') + i)}", "virtual_name": f"ephemeral{i}"} for i in range(disks)
+        {"device_name": f"/dev/xvdb{chr(ord('a') + i)}", "virtual_name": f"ephemeral{i}"}
+        for i in range(disks)
     ]
     block_devices.append({"device_name": ami.root_device_name, "ebs": ebs})
 
@@ -117,7 +116,9 @@ def launch_template_args(
         if single:
             nic["subnet_id"] = queue.subnet_ids[0]
         if efa:
-            nic["interface_type"] = "efa" if card == 0 else (ctx.spec.dev_settings.efa_interface_type or "efa")
+            nic["interface_type"] = (
+                "efa" if card == 0 else (ctx.spec.dev_settings.efa_interface_type or "efa")
+            )
         if card == 0 and cards == 1 and queue.networking.assign_public_ip is not None:
             nic["associate_public_ip_address"] = _flag(queue.networking.assign_public_ip)
         interfaces.append(nic)
@@ -148,7 +149,10 @@ def launch_template_args(
         if cr.disable_simultaneous_multithreading and facts.threads_per_core > 1:
             args["cpu_options"] = {"core_count": facts.default_cores, "threads_per_core": 1}
         if queue.capacity_type == "SPOT":
-            spot: dict[str, Any] = {"spot_instance_type": "one-time", "instance_interruption_behavior": "terminate"}
+            spot: dict[str, Any] = {
+                "spot_instance_type": "one-time",
+                "instance_interruption_behavior": "terminate",
+            }
             if cr.spot_price is not None:
                 spot["max_price"] = str(cr.spot_price)
             args["instance_market_options"] = {"market_type": "spot", "spot_options": spot}
@@ -183,7 +187,7 @@ class Queue(pulumi.ComponentResource):
         *,
         security_group_ids: Sequence[pulumi.Input[str]],
         instance_profile: InstanceProfileRef,
-        user_data: UserDataFn,
+        user_data: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcluster:slurm_queues:Queue", name, None, opts)
@@ -191,6 +195,7 @@ class Queue(pulumi.ComponentResource):
         # A node must never boot before its role's policies exist; the head node launches from
         # these templates only after they do.
         template_opts = pulumi.ResourceOptions(parent=self, depends_on=list(instance_profile.ready))
+        encoded = pulumi.Output.from_input(user_data).apply(encode_user_data)
         self.launch_templates: dict[str, aws.ec2.LaunchTemplate] = {}
         self.launch_template_names: dict[str, str] = {}
         self.placement_group_names: list[pulumi.Input[str]] = []
@@ -211,10 +216,12 @@ class Queue(pulumi.ComponentResource):
                 security_group_ids=security_group_ids,
                 instance_profile=instance_profile.for_launch_template(),
                 placement_group=group,
-                user_data=pulumi.Output.from_input(user_data(queue, cr)).apply(encode_user_data),
+                user_data=encoded,
             )
             self.launch_template_names[cr.name] = args["name"]
-            self.launch_templates[cr.name] = aws.ec2.LaunchTemplate(f"{name}-{cr.name}", opts=template_opts, **args)
+            self.launch_templates[cr.name] = aws.ec2.LaunchTemplate(
+                f"{name}-{cr.name}", opts=template_opts, **args
+            )
         self.register_outputs({"launchTemplateIds": {k: lt.id for k, lt in self.launch_templates.items()}})
 
 
@@ -228,20 +235,10 @@ class SlurmQueues(pulumi.ComponentResource):
         *,
         security_groups: Callable[[SlurmQueue], Sequence[pulumi.Input[str]]],
         instance_profiles: Callable[[SlurmQueue], InstanceProfileRef],
-        user_data: UserDataFn,
+        user_data: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcluster:slurm_queues:SlurmQueues", name, None, opts)
-        names: dict[str, tuple[str, str]] = {}
-        for queue in ctx.spec.queues:
-            for cr in queue.compute_resources or ():
-                lt = naming.launch_template_name(ctx.name, queue.name, cr.name)
-                if lt in names:
-                    raise ValueError(
-                        f"queue {queue.name!r} compute resource {cr.name!r} and queue {names[lt][0]!r} compute "
-                        f"resource {names[lt][1]!r} would share the launch template name {lt!r}; rename one"
-                    )
-                names[lt] = (queue.name, cr.name)
         self.queues = {
             queue.name: Queue(
                 f"{name}-{queue.name}",
@@ -262,9 +259,10 @@ class SlurmQueues(pulumi.ComponentResource):
 
     def launch_template_names(self) -> dict[str, str]:
         """``queue/compute resource`` → launch template name (what resume launches by)."""
-        return {f"{q}/{cr}": lt for q, sq in self.queues.items() for cr, lt in sq.launch_template_names.items()}
+        return {
+            f"{q}/{cr}": lt for q, sq in self.queues.items() for cr, lt in sq.launch_template_names.items()
+        }
 
     def placement_group_names(self) -> list[pulumi.Input[str]]:
         """Every placement group compute nodes may be launched into."""
         return [g for sq in self.queues.values() for g in sq.placement_group_names]
-

@@ -1,58 +1,40 @@
-"""User data of the cluster's nodes: the runtime configuration handed to ``node/bootstrap.py``.
+"""User data of the cluster's nodes: ``node/bootstrap.py``'s cloud-init, fed from the spec.
 
-The one place where ``cluster/`` meets the node bootstrap: components call these two
-functions with resolved values (inside ``Output.apply``) and get cloud-init text back.
-
-Compute launch templates get the runtime configuration without launch template ids (a
-template cannot contain its own id) plus the queue and compute resource they launch, so a
-node knows its role before it can look anything up.
+The one place where ``cluster/`` meets the node bootstrap. User data carries only where the
+runtime configuration and the node package are (bucket and keys) and the head node's
+address, so it is the same for every compute resource and does not change when a queue
+does; the nodes fetch the full configuration (``RuntimeConfig``) from the bucket at boot.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from pcluster_pulumi.cluster.context import ClusterContext
+from pcluster_pulumi.cluster.dns import plan_dns
+from pcluster_pulumi.node import bootstrap
+from pcluster_pulumi.node.config import NodeConfig
 from pcluster_pulumi.runtime_config import RuntimeResources, render_runtime_config
-from pcluster_pulumi.spec.model import SlurmComputeResource, SlurmQueue
 
-__all__ = ["compute_node_user_data", "head_node_user_data"]
-
-
-def head_node_user_data(ctx: ClusterContext, document: dict[str, Any]) -> str:
-    """Cloud-init of the head node around its runtime configuration."""
-    return _render(document, 'head')
+__all__ = ["node_user_data"]
 
 
-def compute_node_user_data(
+def node_user_data(
     ctx: ClusterContext,
-    queue: SlurmQueue,
-    cr: SlurmComputeResource,
+    role: str,
     *,
     head_ip: str,
     bucket: str,
-    package_key: str | None,
+    package_key: str,
+    config_key: str,
     hosted_zone_id: str | None,
 ) -> str:
-    """Cloud-init of a compute node of one compute resource."""
+    """Cloud-init text for a ``head``, ``compute`` or ``login`` node of this cluster."""
+    domain = plan_dns(ctx.spec, ctx.name, dict(ctx.facts.hosted_zones)).domain if hosted_zone_id else None
     resources = RuntimeResources(
         head_node_private_ip=head_ip,
         bucket=bucket,
         node_package_key=package_key,
         hosted_zone_id=hosted_zone_id,
-        dns_domain=_domain(ctx) if hosted_zone_id else None,
+        dns_domain=domain,
     )
-    document = render_runtime_config(ctx, resources)
-    return _render(document, f'compute {queue.name} {cr.name}')
-
-
-def _domain(ctx: ClusterContext) -> str | None:
-    from pcluster_pulumi.cluster.dns import plan_dns
-
-    return plan_dns(ctx.spec, ctx.name, dict(ctx.facts.hosted_zones)).domain
-
-
-def _render(document: dict[str, Any], role: str) -> str:
-    import json
-
-    return "#cloud-config\n# " + role + "\n" + json.dumps(document, sort_keys=True)
+    config = NodeConfig.from_dict(render_runtime_config(ctx, resources))
+    return bootstrap.render_user_data(config, role, config_key)

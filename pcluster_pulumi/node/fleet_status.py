@@ -7,7 +7,10 @@ a keeper racing a user, can never skip a state.
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -24,6 +27,34 @@ START_REQUESTED = "START_REQUESTED"
 STARTING = "STARTING"
 PROTECTED = "PROTECTED"
 STATUSES = (RUNNING, STOP_REQUESTED, STOPPING, STOPPED, START_REQUESTED, STARTING, PROTECTED)
+
+#: Where the keeper leaves the last status it saw, so the resume program can check it
+#: without an AWS call on every scale-up.
+STATE_DIR_ENV = "PCLUSTER_PULUMI_STATE_DIR"
+DEFAULT_STATE_DIR = "/var/lib/pcluster-pulumi"
+
+
+def _local_path() -> Path:
+    return Path(os.environ.get(STATE_DIR_ENV, DEFAULT_STATE_DIR)) / "fleet-status.json"
+
+
+def write_local(status: str) -> None:
+    """Record the status the keeper just acted on (atomic replace, world-readable)."""
+    path = _local_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"status": status, "time": datetime.now(UTC).isoformat()}))
+    temporary.chmod(0o644)
+    os.replace(temporary, path)
+
+
+def read_local() -> str | None:
+    """The status the keeper last saw; None when no keeper ran here yet (or the file is unreadable)."""
+    try:
+        status = json.loads(_local_path().read_text()).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(status) if status in STATUSES else None
 
 
 def get_status(clients: Clients, config: NodeConfig) -> str:

@@ -60,10 +60,12 @@ def run_once(
     """One reconcile pass."""
     report = KeeperReport(status=fleet_status.get_status(clients, config))
     if report.status in (fleet_status.STOP_REQUESTED, fleet_status.STOPPING, fleet_status.STOPPED):
+        fleet_status.write_local(fleet_status.STOPPED)  # resume refuses from now on
         _stop_fleet(config, clients, slurm, report)
         return report
     if report.status in (fleet_status.START_REQUESTED, fleet_status.STARTING):
         _start_fleet(config, clients, slurm, report)
+    fleet_status.write_local(report.status)
     now = clock()
     nodes = {n.name: n for n in slurm.nodes() if _ours(config, n.name)}
     records = scan_records(clients, config)

@@ -20,7 +20,7 @@ from pcluster_pulumi.node import hostlist, naming
 from pcluster_pulumi.node.aws import Clients, error_code
 from pcluster_pulumi.node.config import ConfigError, NodeConfig
 from pcluster_pulumi.node.ec2_launch import Instance, launch, terminate
-from pcluster_pulumi.node.fleet_status import RUNNING, get_status
+from pcluster_pulumi.node.fleet_status import RUNNING, read_local
 from pcluster_pulumi.node.logs import setup_logging
 from pcluster_pulumi.node.records import NodeRecord, put_records, upsert_dns
 from pcluster_pulumi.node.resume_plan import plan, read_resume_file
@@ -69,7 +69,7 @@ def resume(
         log.warning("not cluster nodes, left alone: %s", hostlist.compress(report.ignored))
     if not ours:
         return report
-    status = get_status(clients, config)
+    status = read_local() or RUNNING
     if status != RUNNING:
         for node in ours:
             report.failed[node] = ("ComputeFleetStopped", f"compute fleet is {status}")

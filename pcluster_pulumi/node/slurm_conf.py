@@ -180,6 +180,8 @@ def _power_saving(config: NodeConfig, layout: SlurmLayout) -> Iterator[tuple[str
     parameters = [
         "idle_on_node_suspend",
         "power_save_min_interval=0",
+        # compute nodes start ``slurmd --conf-server``: no slurm.conf to ship to them.
+        "enable_configless",
         f"node_reg_mem_percent={NODE_REG_MEM_PERCENT}",
     ]
     if layout.power_save_interval is not None:

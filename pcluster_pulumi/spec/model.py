@@ -356,6 +356,7 @@ class Database(SpecNode):
     deletion_policy: str = "Snapshot"
     min_capacity: float = 0.5
     max_capacity: float = 4
+    subnet_ids: tuple[str, ...] | None = None
 
     FIELDS: ClassVar[tuple[FieldSpec, ...]] = (
         FieldSpec("uri", "Uri", "scalar", None),
@@ -365,6 +366,7 @@ class Database(SpecNode):
         FieldSpec("deletion_policy", "DeletionPolicy", "scalar", None),
         FieldSpec("min_capacity", "MinCapacity", "scalar", None),
         FieldSpec("max_capacity", "MaxCapacity", "scalar", None),
+        FieldSpec("subnet_ids", "SubnetIds", "scalars", None),
     )
 
 
@@ -574,18 +576,52 @@ class FsxLustreSettings(SpecNode):
 class FsxOntapSettings(SpecNode):
     """The ``FsxOntapSettings`` section of the cluster config."""
 
-    volume_id: str
+    volume_id: str | None = None
+    deployment_type: str = "SINGLE_AZ_1"
+    storage_capacity: int | None = None
+    throughput_capacity: int | None = None
+    volume_size: int | None = None
+    junction_path: str | None = None
+    storage_efficiency_enabled: bool = True
+    kms_key_id: str | None = None
+    deletion_policy: str = "Delete"
 
-    FIELDS: ClassVar[tuple[FieldSpec, ...]] = (FieldSpec("volume_id", "VolumeId", "scalar", None),)
+    FIELDS: ClassVar[tuple[FieldSpec, ...]] = (
+        FieldSpec("volume_id", "VolumeId", "scalar", None),
+        FieldSpec("deployment_type", "DeploymentType", "scalar", None),
+        FieldSpec("storage_capacity", "StorageCapacity", "scalar", None),
+        FieldSpec("throughput_capacity", "ThroughputCapacity", "scalar", None),
+        FieldSpec("volume_size", "VolumeSize", "scalar", None),
+        FieldSpec("junction_path", "JunctionPath", "scalar", None),
+        FieldSpec("storage_efficiency_enabled", "StorageEfficiencyEnabled", "scalar", None),
+        FieldSpec("kms_key_id", "KmsKeyId", "scalar", None),
+        FieldSpec("deletion_policy", "DeletionPolicy", "scalar", None),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class FsxOpenZfsSettings(SpecNode):
     """The ``FsxOpenZfsSettings`` section of the cluster config."""
 
-    volume_id: str
+    volume_id: str | None = None
+    deployment_type: str = "SINGLE_AZ_1"
+    storage_capacity: int | None = None
+    throughput_capacity: int | None = None
+    data_compression_type: str = "LZ4"
+    storage_capacity_quota: int | None = None
+    kms_key_id: str | None = None
+    deletion_policy: str = "Delete"
 
-    FIELDS: ClassVar[tuple[FieldSpec, ...]] = (FieldSpec("volume_id", "VolumeId", "scalar", None),)
+    FIELDS: ClassVar[tuple[FieldSpec, ...]] = (
+        FieldSpec("volume_id", "VolumeId", "scalar", None),
+        FieldSpec("deployment_type", "DeploymentType", "scalar", None),
+        FieldSpec("storage_capacity", "StorageCapacity", "scalar", None),
+        FieldSpec("throughput_capacity", "ThroughputCapacity", "scalar", None),
+        FieldSpec("data_compression_type", "DataCompressionType", "scalar", None),
+        FieldSpec("storage_capacity_quota", "StorageCapacityQuota", "scalar", None),
+        FieldSpec("kms_key_id", "KmsKeyId", "scalar", None),
+        FieldSpec("deletion_policy", "DeletionPolicy", "scalar", None),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,10 +8,11 @@ slurm.conf our renderer produces — short timers so the suite stays quick.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
+import sys
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from pcluster_pulumi.node import naming
+from pcluster_pulumi.node.archive import build_node_package
 from pcluster_pulumi.node.config import NodeConfig
 from pcluster_pulumi.node.programs import render_wrapper
 from pcluster_pulumi.node.scontrol import Scontrol, SlurmNode
@@ -30,7 +32,6 @@ from ..node.provision import provision
 from .ec2_proxy import Ec2Proxy
 from .processes import Daemon, free_port, require, start_moto, start_munged, wait_for
 
-REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 CLUSTER = "itest"
 
@@ -47,7 +48,10 @@ def cluster_document() -> dict[str, object]:
     return config_dict(
         cluster=CLUSTER,
         queues=[
-            queue("burst", compute_resource(CLUSTER, "burst", "c", [small, facts("t3a.small", 1, 2048)], max_count=4)),
+            queue(
+                "burst",
+                compute_resource(CLUSTER, "burst", "c", [small, facts("t3a.small", 1, 2048)], max_count=4),
+            ),
             queue("work", compute_resource(CLUSTER, "work", "w", [small], max_count=2)),
             queue("steady", compute_resource(CLUSTER, "steady", "s", [small], min_count=2, max_count=2)),
             queue("scarce", compute_resource(CLUSTER, "scarce", "x", [small], max_count=2)),
@@ -61,7 +65,11 @@ def cluster_document() -> dict[str, object]:
             "scaling_strategy": "all-or-nothing",
             "custom_slurm_settings": [{"SlurmctldDebug": "debug"}, {"SlurmdDebug": "debug"}],
         },
-        keeper={"interval_seconds": 2, "orphan_grace_seconds": 600, "insufficient_capacity_timeout_seconds": 600},
+        keeper={
+            "interval_seconds": 2,
+            "orphan_grace_seconds": 600,
+            "insufficient_capacity_timeout_seconds": 600,
+        },
     )
 
 
@@ -135,20 +143,24 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmClu
         config_path = root / "node-config.json"
         config_path.write_text(config.to_json())
         (root / "log").mkdir()
+        # The node programs run from the node package exactly as nodes unpack it.
+        with tarfile.open(build_node_package(root / "node-package.tar.gz")) as archive:
+            archive.extractall(root / "lib", filter="data")
         env = {
             **aws,
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}",
             "PCLUSTER_PULUMI_NODE_CONFIG": str(config_path),
             "PCLUSTER_PULUMI_LOG_DIR": str(root / "log"),
+            "PCLUSTER_PULUMI_STATE_DIR": str(root / "keeper-state"),
             "SLURM_CONF": str(root / "etc" / "slurm.conf"),
-            "PYTHONPATH": str(REPO),
+            "PYTHONPATH": str(root / "lib"),
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         }
         bin_dir = root / "bin"
         bin_dir.mkdir()
         for program in ("slurm-resume", "slurm-suspend", "keeper"):
             wrapper = bin_dir / program
-            wrapper.write_text(render_wrapper(program, env, python=os.path.realpath(os.sys.executable)))
+            wrapper.write_text(render_wrapper(program, env, python=os.path.realpath(sys.executable)))
             wrapper.chmod(0o755)
         layout = SlurmLayout(
             controller_hostname=socket.gethostname().split(".")[0],

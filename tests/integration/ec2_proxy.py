@@ -80,17 +80,26 @@ class Ec2Proxy:
             )[0]
             if template in self.failures:
                 code, message = self.failures[template]
-                _reply(handler, 400, {"Content-Type": "text/xml"}, _ERROR.format(code=code, message=message).encode())
+                _reply(
+                    handler,
+                    400,
+                    {"Content-Type": "text/xml"},
+                    _ERROR.format(code=code, message=message).encode(),
+                )
                 return
             if form["Action"][0] == "RunInstances" and template:
                 body = self._with_template_subnet(form, template, body)
         connection = http.client.HTTPConnection("127.0.0.1", self.moto_port, timeout=120)
-        headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("content-length", "connection")}
+        headers = {
+            k: v for k, v in handler.headers.items() if k.lower() not in ("content-length", "connection")
+        }
         headers["Content-Length"] = str(len(body))
         connection.request(handler.command, handler.path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read()
-        reply_headers = {k: v for k, v in response.getheaders() if k.lower() not in ("transfer-encoding", "connection")}
+        reply_headers = {
+            k: v for k, v in response.getheaders() if k.lower() not in ("transfer-encoding", "connection")
+        }
         reply_headers["Content-Length"] = str(len(data))
         _reply(handler, response.status, reply_headers, data)
         connection.close()
@@ -98,17 +107,23 @@ class Ec2Proxy:
     def _with_template_subnet(self, form: dict[str, list[str]], template: str, body: bytes) -> bytes:
         if any(key.startswith(("NetworkInterface", "SubnetId")) for key in form):
             return body
-        versions = self._ec2.describe_launch_template_versions(LaunchTemplateName=template, Versions=["$Latest"])
+        versions = self._ec2.describe_launch_template_versions(
+            LaunchTemplateName=template, Versions=["$Latest"]
+        )
         interfaces = versions["LaunchTemplateVersions"][0]["LaunchTemplateData"].get("NetworkInterfaces", [])
         subnet = next((i["SubnetId"] for i in interfaces if i.get("SubnetId")), None)
         if subnet is None:
             return body
-        extra = urllib.parse.urlencode({"NetworkInterface.1.DeviceIndex": "0", "NetworkInterface.1.SubnetId": subnet})
+        extra = urllib.parse.urlencode(
+            {"NetworkInterface.1.DeviceIndex": "0", "NetworkInterface.1.SubnetId": subnet}
+        )
         return body + b"&" + extra.encode()
 
 
 def _ec2_form(handler: BaseHTTPRequestHandler, body: bytes) -> dict[str, list[str]] | None:
-    if handler.command != "POST" or "x-www-form-urlencoded" not in (handler.headers.get("Content-Type") or ""):
+    if handler.command != "POST" or "x-www-form-urlencoded" not in (
+        handler.headers.get("Content-Type") or ""
+    ):
         return None
     form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
     return form if "Action" in form else None

@@ -27,7 +27,11 @@ def submit(cluster: SlurmCluster, partition: str, nodes: int, command: str) -> s
 
 def records_of(cluster: SlurmCluster, prefix: str) -> dict[str, str]:
     """Node → instance id from the nodes table, for nodes whose name starts with prefix."""
-    return {node: item["InstanceId"]["S"] for node, item in table_items(cluster.config).items() if node.startswith(prefix)}
+    return {
+        node: item["InstanceId"]["S"]
+        for node, item in table_items(cluster.config).items()
+        if node.startswith(prefix)
+    }
 
 
 def running_of(cluster: SlurmCluster, queue: str) -> dict[str, dict[str, object]]:
@@ -39,11 +43,16 @@ def running_of(cluster: SlurmCluster, queue: str) -> dict[str, dict[str, object]
     }
 
 
-def test_1_two_node_job_launches_two_instances_with_records_dns_and_addresses(slurm_cluster: SlurmCluster) -> None:
+def test_1_two_node_job_launches_two_instances_with_records_dns_and_addresses(
+    slurm_cluster: SlurmCluster,
+) -> None:
     cluster = slurm_cluster
     job = submit(cluster, "burst", 2, "sleep 600")
-    recorded = wait_for(lambda: len(records_of(cluster, "burst-")) == 2 and records_of(cluster, "burst-"), 60,
-                        f"two burst nodes recorded\n{cluster.logs()}")
+    recorded = wait_for(
+        lambda: len(records_of(cluster, "burst-")) == 2 and records_of(cluster, "burst-"),
+        60,
+        f"two burst nodes recorded\n{cluster.logs()}",
+    )
     assert isinstance(recorded, dict)
     instances = running_of(cluster, "burst")
     assert set(instances) == set(recorded.values())
@@ -57,8 +66,11 @@ def test_1_two_node_job_launches_two_instances_with_records_dns_and_addresses(sl
     # Clean up through Slurm itself: cancel, then force power-down runs the suspend program.
     cluster.run("scancel", job)
     cluster.run("scontrol", "update", f"nodename={','.join(recorded)}", "state=power_down_force")
-    wait_for(lambda: not running_of(cluster, "burst") and not records_of(cluster, "burst-"), 60,
-             f"burst instances terminated\n{cluster.logs()}")
+    wait_for(
+        lambda: not running_of(cluster, "burst") and not records_of(cluster, "burst-"),
+        60,
+        f"burst instances terminated\n{cluster.logs()}",
+    )
 
 
 @dataclass
@@ -76,10 +88,11 @@ def registered_node(slurm_cluster: SlurmCluster) -> Iterator[RegisteredNode]:
     job = submit(cluster, "work", 1, "hostname; sleep 1")
     recorded = wait_for(lambda: records_of(cluster, "work-"), 60, f"work node recorded\n{cluster.logs()}")
     assert isinstance(recorded, dict) and len(recorded) == 1
-    (name, instance_id), = recorded.items()
+    ((name, instance_id),) = recorded.items()
     time.sleep(2)  # the "instance" boots after slurmctld asked for it (see as_freshly_booted)
     slurmd = cluster.start_daemon(
-        "slurmd", as_freshly_booted([require("slurmd"), "-D", "-N", name, "-f", str(cluster.layout.slurm_conf)])
+        "slurmd",
+        as_freshly_booted([require("slurmd"), "-D", "-N", name, "-f", str(cluster.layout.slurm_conf)]),
     )
     try:
         yield RegisteredNode(name, job, slurmd, instance_id)
@@ -91,8 +104,11 @@ def test_2_slurmd_registers_as_the_node_and_the_job_completes(
     slurm_cluster: SlurmCluster, registered_node: RegisteredNode
 ) -> None:
     cluster = slurm_cluster
-    wait_for(lambda: cluster.job_state(registered_node.job) == "COMPLETED", 60,
-             f"job COMPLETED (state {cluster.job_state(registered_node.job)})\n{registered_node.slurmd.tail()}\n{cluster.logs()}")
+    wait_for(
+        lambda: cluster.job_state(registered_node.job) == "COMPLETED",
+        60,
+        f"job COMPLETED\n{registered_node.slurmd.tail()}\n{cluster.logs()}",
+    )
     node = cluster.node(registered_node.name)
     assert not node.powering_up and not node.down
 
@@ -102,13 +118,19 @@ def test_3_idle_node_is_suspended_terminated_forgotten_and_back_to_idle_cloud(
 ) -> None:
     cluster = slurm_cluster
     wait_for(lambda: cluster.job_state(registered_node.job) == "COMPLETED", 60, "job completion")
-    wait_for(lambda: registered_node.instance_id not in running_instances(cluster.config), 60,
-             f"the idle node's instance terminated after SuspendTime\n{cluster.logs()}")
+    wait_for(
+        lambda: registered_node.instance_id not in running_instances(cluster.config),
+        60,
+        f"the idle node's instance terminated after SuspendTime\n{cluster.logs()}",
+    )
     registered_node.slurmd.stop()  # the machine is gone
     assert records_of(cluster, "work-") == {}
     assert f"{registered_node.name}.itest.pcluster." not in a_records(cluster.config)
-    wait_for(lambda: cluster.node(registered_node.name).powered_down, 60,
-             f"{registered_node.name} idle~ again\n{cluster.logs()}")
+    wait_for(
+        lambda: cluster.node(registered_node.name).powered_down,
+        60,
+        f"{registered_node.name} idle~ again\n{cluster.logs()}",
+    )
     node = cluster.node(registered_node.name)
     assert "IDLE" in node.states and node.address == registered_node.name
 
@@ -133,7 +155,9 @@ def test_4_keeper_brings_static_nodes_up_and_replaces_a_terminated_one(
         live = running_of(cluster, "steady")
         return recorded if sorted(recorded) == static and set(recorded.values()) <= set(live) else None
 
-    recorded = wait_for(both_up, 60, f"static nodes launched by the keeper\n{keeper.tail()}\n{cluster.logs()}")
+    recorded = wait_for(
+        both_up, 60, f"static nodes launched by the keeper\n{keeper.tail()}\n{cluster.logs()}"
+    )
     assert isinstance(recorded, dict)
     victim = recorded["steady-st-s-1"]
     boto3.client("ec2", region_name="us-east-1").terminate_instances(InstanceIds=[victim])
@@ -154,7 +178,9 @@ def test_5_capacity_error_sets_nodes_down_with_reason_and_leaves_no_unknown_inst
 ) -> None:
     cluster = slurm_cluster
     cluster.proxy.fail_launches(
-        "itest-scarce-x", "InsufficientInstanceCapacity", "We currently do not have sufficient t3.small capacity"
+        "itest-scarce-x",
+        "InsufficientInstanceCapacity",
+        "We currently do not have sufficient t3.small capacity",
     )
     job = submit(cluster, "scarce", 2, "true")
     nodes = ["scarce-dy-x-1", "scarce-dy-x-2"]
@@ -166,6 +192,7 @@ def test_5_capacity_error_sets_nodes_down_with_reason_and_leaves_no_unknown_inst
     known = set(records_of(cluster, "").values())
     assert set(running_instances(cluster.config)) <= known
     assert any(
-        form.get("LaunchTemplate.LaunchTemplateName") == ["itest-scarce-x"] for form in cluster.proxy.launch_requests
+        form.get("LaunchTemplate.LaunchTemplateName") == ["itest-scarce-x"]
+        for form in cluster.proxy.launch_requests
     )
     cluster.run("scancel", job)

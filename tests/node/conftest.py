@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,10 +11,19 @@ from moto import mock_aws
 
 from pcluster_pulumi.node.aws import Clients
 from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.node.fleet_status import STATE_DIR_ENV
 
 from .factories import config_dict
 from .fake_slurm import FakeSlurm
 from .provision import provision
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own keeper state directory (the local fleet-status file)."""
+    directory = tmp_path / "state"
+    monkeypatch.setenv(STATE_DIR_ENV, str(directory))
+    return directory
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from typing import Any
 from pcluster_pulumi.node import naming
 from pcluster_pulumi.node.aws import Clients
 from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.node.fleet_status import STOPPED, set_status
+from pcluster_pulumi.node.fleet_status import STOP_REQUESTED, set_status
+from pcluster_pulumi.node.keeper import run_once
 from pcluster_pulumi.node.resume import resume
 
 from .aws_calls import CallCounter, fail, spy, uses_template
@@ -176,11 +177,12 @@ def test_failed_table_write_terminates_the_new_instances(
     assert "ProvisionedThroughputExceededException" in slurm.reasons["q1-dy-c5-1"][0]
 
 
-def test_stopped_fleet_launches_nothing(
+def test_fleet_the_keeper_saw_stopped_launches_nothing(
     cluster: Callable[..., NodeConfig], clients: Clients, slurm: FakeSlurm
 ) -> None:
     config = cluster()
-    set_status(clients, config, STOPPED, expected=None)
+    set_status(clients, config, STOP_REQUESTED, expected=None)
+    run_once(config, clients, slurm)  # the keeper acts on the request and records it locally
     report = resume(config, clients, slurm, ["q1-dy-c5-1"])
     assert running_instances(config) == {} and report.failed["q1-dy-c5-1"][0] == "ComputeFleetStopped"
 

@@ -188,7 +188,8 @@ def test_reason_time_is_parsed_from_scontrol_output() -> None:
 
     line = (
         "NodeName=q-dy-s-1 CoresPerSocket=1 CPUAlloc=0 State=DOWN+CLOUD+POWERED_DOWN NodeAddr=q-dy-s-1 "
-        "NodeHostName=q-dy-s-1 OS=Linux 6.1 #1 SMP Reason=launch failed (Code:X) no [root@2026-01-02T03:04:05]"
+        "NodeHostName=q-dy-s-1 OS=Linux 6.1 #1 SMP "
+        "Reason=launch failed (Code:X) no [root@2026-01-02T03:04:05]"
     )
     (node,) = parse_show_nodes(line)
     assert node.states == {"DOWN", "CLOUD", "POWERED_DOWN"} and node.down and node.powered_down

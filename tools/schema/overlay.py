@@ -16,6 +16,35 @@ OS_ALL = ["alinux2", *OS_3_16]  # alinux2 stays for awsbatch, judged by 3.15
 LT_ID = r"^lt-[0-9a-z]{8}$|^lt-[0-9a-z]{17}$"
 
 REMOVED = {"LoginNodes.Pools.Ssh.KeyName"}
+SUBNET_ID = r"^subnet-[0-9a-z]{8}$|^subnet-[0-9a-z]{17}$"
+
+# Creation extension for FSx for ONTAP / OpenZFS: single-AZ deployment types only (multi-AZ ones
+# need route-table management the cluster does not own), and the throughputs each generation takes.
+ONTAP_DEPLOYMENTS = ["SINGLE_AZ_1", "SINGLE_AZ_2"]
+ONTAP_THROUGHPUT_1 = [128, 256, 512, 1024, 2048, 4096]
+ONTAP_THROUGHPUT_2 = [384, 768, 1536, 3072, 6144]
+OPENZFS_DEPLOYMENTS = ["SINGLE_AZ_1", "SINGLE_AZ_2", "SINGLE_AZ_HA_1", "SINGLE_AZ_HA_2"]
+OPENZFS_THROUGHPUT_1 = [64, 128, 256, 512, 1024, 2048, 3072, 4096]
+OPENZFS_THROUGHPUT_2 = [160, 320, 384, 640, 768, 1280, 1536, 2560, 3072, 3840, 5120, 7680, 10240]
+ONTAP_CREATE_KEYS = [
+    "DeploymentType",
+    "StorageCapacity",
+    "ThroughputCapacity",
+    "VolumeSize",
+    "JunctionPath",
+    "StorageEfficiencyEnabled",
+    "KmsKeyId",
+    "DeletionPolicy",
+]
+OPENZFS_CREATE_KEYS = [
+    "DeploymentType",
+    "StorageCapacity",
+    "ThroughputCapacity",
+    "DataCompressionType",
+    "StorageCapacityQuota",
+    "KmsKeyId",
+    "DeletionPolicy",
+]
 
 ADDED: list[dict[str, str]] = [
     {"path": "DevSettings.AmiSearchFilters.NamePrefix", "type": "String", "policy": "UNSUPPORTED"},
@@ -72,6 +101,61 @@ ADDED: list[dict[str, str]] = [
         "policy": "SUPPORTED",
         "ext": "1",
     },
+    {
+        "path": "Scheduling.SlurmSettings.Database.SubnetIds",
+        "type": "list[String (regex " + SUBNET_ID + ")]",
+        "allowed": "len[2,None]",
+        "policy": "UNSUPPORTED",
+        "ext": "1",
+    },
+    # Extension: a new FSx for NetApp ONTAP file system + SVM + volume when FsxOntapSettings has no VolumeId.
+    *(
+        {"path": f"SharedStorage.FsxOntapSettings.{key}", "policy": "UNSUPPORTED", **row, "ext": "1"}
+        for key, row in {
+            "DeploymentType": {"type": "String", "allowed": "one of " + ",".join(ONTAP_DEPLOYMENTS)},
+            "StorageCapacity": {"type": "Integer", "allowed": "range[1024,1048576]", "policy": "SUPPORTED"},
+            "ThroughputCapacity": {
+                "type": "Integer",
+                "allowed": "one of " + ",".join(map(str, sorted({*ONTAP_THROUGHPUT_1, *ONTAP_THROUGHPUT_2}))),
+                "policy": "SUPPORTED",
+            },
+            "VolumeSize": {"type": "Integer", "allowed": "range[1,307200]", "policy": "SUPPORTED"},
+            "JunctionPath": {"type": "String", "allowed": r"regex ^/[A-Za-z0-9_./-]{0,254}$"},
+            "StorageEfficiencyEnabled": {"type": "Boolean", "policy": "SUPPORTED"},
+            "KmsKeyId": {"type": "String"},
+            "DeletionPolicy": {
+                "type": "String",
+                "allowed": "one of Delete,Retain,Snapshot",
+                "policy": "SUPPORTED",
+            },
+        }.items()
+    ),
+    # Extension: a new FSx for OpenZFS file system + volume when FsxOpenZfsSettings has no VolumeId.
+    *(
+        {"path": f"SharedStorage.FsxOpenZfsSettings.{key}", "policy": "UNSUPPORTED", **row, "ext": "1"}
+        for key, row in {
+            "DeploymentType": {"type": "String", "allowed": "one of " + ",".join(OPENZFS_DEPLOYMENTS)},
+            "StorageCapacity": {"type": "Integer", "allowed": "range[64,524288]", "policy": "SUPPORTED"},
+            "ThroughputCapacity": {
+                "type": "Integer",
+                "allowed": "one of "
+                + ",".join(map(str, sorted({*OPENZFS_THROUGHPUT_1, *OPENZFS_THROUGHPUT_2}))),
+                "policy": "SUPPORTED",
+            },
+            "DataCompressionType": {
+                "type": "String",
+                "allowed": "one of NONE,ZSTD,LZ4",
+                "policy": "SUPPORTED",
+            },
+            "StorageCapacityQuota": {"type": "Integer", "allowed": "range[1,None]", "policy": "SUPPORTED"},
+            "KmsKeyId": {"type": "String"},
+            "DeletionPolicy": {
+                "type": "String",
+                "allowed": "one of Delete,Retain,Snapshot",
+                "policy": "SUPPORTED",
+            },
+        }.items()
+    ),
 ]
 
 CUSTOM_ACTION_PATHS = [
@@ -101,6 +185,11 @@ def patch_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
             "Scheduling.SlurmSettings.Database.PasswordSecretArn",
         ):
             row["req"] = ""  # required together with Uri (see EXTRA)
+        if row["path"] in (
+            "SharedStorage.FsxOntapSettings.VolumeId",
+            "SharedStorage.FsxOpenZfsSettings.VolumeId",
+        ):
+            row["req"] = ""  # extension: VolumeId, or the creation keys (see EXTRA)
         out.append(row)
         if row["path"] in CUSTOM_ACTION_PATHS:
             seq = row["path"] + ".Sequence"
@@ -200,6 +289,12 @@ DEFAULTS: dict[str, Any] = {
     "SharedStorage.EfsSettings.EncryptionInTransit": False,
     "SharedStorage.EfsSettings.IamAuthorization": False,
     "SharedStorage.FsxLustreSettings.DeletionPolicy": "Delete",
+    "SharedStorage.FsxOntapSettings.DeploymentType": "SINGLE_AZ_1",
+    "SharedStorage.FsxOntapSettings.StorageEfficiencyEnabled": True,
+    "SharedStorage.FsxOntapSettings.DeletionPolicy": "Delete",
+    "SharedStorage.FsxOpenZfsSettings.DeploymentType": "SINGLE_AZ_1",
+    "SharedStorage.FsxOpenZfsSettings.DataCompressionType": "LZ4",
+    "SharedStorage.FsxOpenZfsSettings.DeletionPolicy": "Delete",
     "SharedStorage.FsxLustreSettings.DataRepositoryAssociations.BatchImportMetaDataOnCreate": False,
     "SharedStorage.FsxLustreSettings.DataRepositoryAssociations.ImportedFileChunkSize": 1024,
     "Monitoring.DetailedMonitoring": False,
@@ -278,9 +373,38 @@ def _storage_settings_match() -> list[dict[str, Any]]:
     return rules
 
 
+def _volume_or_creation(
+    create_keys: list[str], gen2: str, throughput: tuple[list[int], list[int]]
+) -> dict[str, Any]:
+    """Extension rule for FSx ONTAP / OpenZFS settings: ``VolumeId`` mounts an existing volume and
+    forbids the creation keys; without it a new file system is created and ``StorageCapacity`` is
+    required. ``ThroughputCapacity`` must be one the deployment type's generation offers."""
+    generation_2 = {"properties": {"DeploymentType": {"pattern": gen2}}, "required": ["DeploymentType"]}
+    return {
+        "allOf": [
+            {
+                "if": {"required": ["VolumeId"]},
+                "then": {"not": {"anyOf": [{"required": [key]} for key in create_keys]}},
+                "else": {"required": ["StorageCapacity"]},
+            },
+            {
+                "if": generation_2,
+                "then": {"properties": {"ThroughputCapacity": {"enum": throughput[1]}}},
+                "else": {"properties": {"ThroughputCapacity": {"enum": throughput[0]}}},
+            },
+        ]
+    }
+
+
 # Extra schema keywords merged into the node at a path ("" is the root).
 EXTRA: dict[str, dict[str, Any]] = {
     "SharedStorage": {"allOf": _storage_settings_match()},
+    "SharedStorage.FsxOntapSettings": _volume_or_creation(
+        ONTAP_CREATE_KEYS, "_2$", (ONTAP_THROUGHPUT_1, ONTAP_THROUGHPUT_2)
+    ),
+    "SharedStorage.FsxOpenZfsSettings": _volume_or_creation(
+        OPENZFS_CREATE_KEYS, "_2$", (OPENZFS_THROUGHPUT_1, OPENZFS_THROUGHPUT_2)
+    ),
     **{p: {"required": {"drop": ["Script"]}, **SCRIPT_OR_SEQUENCE} for p in CUSTOM_ACTION_PATHS},
     "HeadNode.Networking.ElasticIp": ELASTIC_IP,
     "Scheduling.SlurmSettings.Database": {
@@ -351,5 +475,46 @@ DESCRIPTIONS = {
     "Scheduling.SlurmSettings.Database.MaxCapacity": (
         "pcluster-pulumi extension: maximum Aurora Serverless v2 capacity (ACUs) of the managed accounting "
         "database. Default 4."
+    ),
+    "Scheduling.SlurmSettings.Database.SubnetIds": (
+        "pcluster-pulumi extension: subnets (in at least two availability zones) of the managed accounting "
+        "database. Default: one subnet per availability zone among the head node's and the queues' subnets."
+    ),
+    **{
+        f"SharedStorage.{block}.{key}": f"pcluster-pulumi extension, only without VolumeId (a new {what} is "
+        + text
+        for block, what in (
+            ("FsxOntapSettings", "FSx for NetApp ONTAP file system, SVM and volume"),
+            ("FsxOpenZfsSettings", "FSx for OpenZFS file system and volume"),
+        )
+        for key, text in {
+            "DeploymentType": "created): single-AZ deployment type. Default SINGLE_AZ_1.",
+            "StorageCapacity": "created; required then): SSD storage capacity of the file system in GiB.",
+            "ThroughputCapacity": "created): throughput capacity in MB/s; must be one the deployment type's "
+            "generation offers. Default: the smallest of that generation.",
+            "KmsKeyId": "created): KMS key encrypting the file system; default the AWS managed key.",
+            "DeletionPolicy": "created): Delete (default), Retain (kept after the cluster is deleted) or "
+            "Snapshot (a final backup is taken before deletion).",
+        }.items()
+    },
+    "SharedStorage.FsxOntapSettings.VolumeSize": (
+        "pcluster-pulumi extension, only without VolumeId: size of the new volume in GiB. Default: the file "
+        "system's StorageCapacity."
+    ),
+    "SharedStorage.FsxOntapSettings.JunctionPath": (
+        "pcluster-pulumi extension, only without VolumeId: where the new volume is mounted in the SVM's "
+        "namespace (the NFS export path). Default: / followed by the storage Name."
+    ),
+    "SharedStorage.FsxOntapSettings.StorageEfficiencyEnabled": (
+        "pcluster-pulumi extension, only without VolumeId: deduplication, compression and compaction on the "
+        "new volume. Default true."
+    ),
+    "SharedStorage.FsxOpenZfsSettings.DataCompressionType": (
+        "pcluster-pulumi extension, only without VolumeId: compression of the new volume: NONE, ZSTD or LZ4 "
+        "(default)."
+    ),
+    "SharedStorage.FsxOpenZfsSettings.StorageCapacityQuota": (
+        "pcluster-pulumi extension, only without VolumeId: quota of the new volume in GiB. Default: no quota "
+        "(the file system's capacity)."
     ),
 }

@@ -1,0 +1,404 @@
+"""Deploy clusters from Python with the Pulumi Automation API: one stack per cluster.
+
+``ClusterStack`` wraps a ``LocalWorkspace`` running ``program.build`` as an *inline* program,
+so the cluster is declared in this process from a validated spec; no project directory,
+``__main__.py`` or virtualenv is involved. The Pulumi CLI binary is still required: the
+Automation API drives it for every operation (see ``find_pulumi``). Usable without our CLI::
+
+    from pcluster_pulumi.automation import ClusterStack
+
+    stack = ClusterStack("demo", "cluster.yaml")        # path, YAML text or ClusterSpec
+    print(stack.preview().change_summary)
+    result = stack.up(on_event=print)
+    print(result.outputs["headNodePrivateIp"].value)
+
+Defaults that make an unattended run safe: state in a local file backend
+(``~/.pcluster-pulumi/state``, no Pulumi Cloud account needed; ``backend_url`` or
+``PULUMI_BACKEND_URL`` override it), secrets encrypted with a passphrase
+(``PULUMI_CONFIG_PASSPHRASE``), and ``aws:region`` taken from the spec's ``Region`` or
+``AWS_REGION``/``AWS_DEFAULT_REGION``. The config as given is exported with the stack
+(``clusterConfig``) so the next ``up`` can tell what an update will cost (``updates.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi import automation as auto
+
+from pcluster_pulumi.spec.loader import load_spec
+from pcluster_pulumi.spec.model import ClusterSpec
+
+__all__ = [
+    "SPEC_OUTPUT",
+    "Backend",
+    "ClusterStack",
+    "DeployError",
+    "PassphraseMissing",
+    "PulumiNotInstalled",
+    "StackMissing",
+    "explain_command_error",
+    "find_pulumi",
+    "list_clusters",
+    "resolve_backend",
+    "resolve_region",
+]
+
+#: Name of the stack output holding the cluster config exactly as it was deployed.
+SPEC_OUTPUT = "clusterConfig"
+#: The stack's project; the same as the repository's ``Pulumi.yaml`` (``program.PROJECT``).
+PROJECT = "pcluster-pulumi"
+INSTALL_HINT = (
+    "install it with `curl -fsSL https://get.pulumi.com | sh` "
+    "(other ways: https://www.pulumi.com/docs/iac/download-install/)"
+)
+_DIY_SCHEMES = ("file://", "s3://", "gs://", "azblob://", "postgres://")
+
+EventHandler = Callable[[auto.EngineEvent], None]
+
+
+class DeployError(Exception):
+    """A deployment problem explained in one paragraph; the CLI prints it without a traceback."""
+
+
+class PulumiNotInstalled(DeployError):
+    """The ``pulumi`` binary the Automation API drives is not installed."""
+
+
+class StackMissing(DeployError):
+    """No stack (cluster) of that name exists in the backend."""
+
+
+class PassphraseMissing(DeployError):
+    """A passphrase-encrypted backend is used and no passphrase was given."""
+
+
+def find_pulumi(env: Mapping[str, str] | None = None, home: Path | None = None) -> Path | None:
+    """The ``pulumi`` binary: on PATH, else where get.pulumi.com installs it (``~/.pulumi/bin``)."""
+    env = os.environ if env is None else env
+    found = shutil.which("pulumi", path=env.get("PATH", ""))
+    if found:
+        return Path(found)
+    installed = (home or Path.home()) / ".pulumi" / "bin" / "pulumi"
+    return installed if installed.is_file() and os.access(installed, os.X_OK) else None
+
+
+def pulumi_command(env: Mapping[str, str] | None = None, home: Path | None = None) -> auto.PulumiCommand:
+    """The CLI handle for a workspace; ``PulumiNotInstalled`` (one sentence) when there is none."""
+    binary = find_pulumi(env, home)
+    if binary is None:
+        raise PulumiNotInstalled(f"the Pulumi CLI is not installed (no `pulumi` on PATH): {INSTALL_HINT}")
+    try:
+        return auto.PulumiCommand(root=str(binary.parent.parent))
+    except FileNotFoundError:
+        raise PulumiNotInstalled(f"the Pulumi CLI at {binary} cannot be run: {INSTALL_HINT}") from None
+    except auto.InvalidVersionError as error:
+        raise DeployError(f"unsupported Pulumi CLI at {binary}: {error}; upgrade: {INSTALL_HINT}") from None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where stacks live, and the local directory holding their ``Pulumi.<stack>.yaml`` files."""
+
+    url: str
+    work_dir: Path
+
+    @property
+    def uses_passphrase(self) -> bool:
+        """Self-managed backends encrypt secrets with a passphrase; Pulumi Cloud has its own keys."""
+        return self.url.startswith(_DIY_SCHEMES)
+
+    @property
+    def local_dir(self) -> Path | None:
+        """The state directory of a ``file://`` backend (created before first use)."""
+        if not self.url.startswith("file://"):
+            return None
+        return Path(os.path.expanduser(self.url.removeprefix("file://")))
+
+
+def resolve_backend(
+    url: str | None = None, env: Mapping[str, str] | None = None, home: Path | None = None
+) -> Backend:
+    """``url``, else ``PULUMI_BACKEND_URL``, else a file backend in ``~/.pcluster-pulumi/state``.
+
+    Each backend gets its own workspace directory, so two backends never share stack files.
+    """
+    env = os.environ if env is None else env
+    root = (home or Path.home()) / ".pcluster-pulumi"
+    default = (root / "state").as_uri()
+    chosen = url or env.get("PULUMI_BACKEND_URL") or default
+    slug = "default" if chosen == default else hashlib.sha256(chosen.encode()).hexdigest()[:12]
+    return Backend(chosen, root / "workspaces" / slug)
+
+
+def resolve_region(spec_region: str | None, env: Mapping[str, str] | None = None) -> str:
+    """The spec's ``Region``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``; a clear error if none."""
+    env = os.environ if env is None else env
+    region = spec_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise DeployError(
+            "no AWS region: set `Region:` in the cluster config, or export AWS_REGION (e.g. us-east-1)"
+        )
+    return region
+
+
+def _read_config(config: str | os.PathLike[str] | ClusterSpec) -> str:
+    """The config text as the user gave it: a path, YAML text, or a spec (dumped as YAML)."""
+    if isinstance(config, ClusterSpec):
+        return yaml.safe_dump(config.to_dict(), sort_keys=False)
+    if isinstance(config, os.PathLike) or ("\n" not in config and os.path.isfile(config)):
+        return Path(config).read_text(encoding="utf-8")
+    return config
+
+
+class ClusterStack:
+    """The Pulumi stack of one cluster (stack name = cluster name) in a backend.
+
+    ``config`` is needed only by ``preview`` and ``up``; ``destroy``, ``refresh`` and
+    ``outputs`` work from the state alone. Nothing runs the CLI until an operation is called,
+    so constructing one (and inspecting ``workspace_options()``) works without it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: str | os.PathLike[str] | ClusterSpec | None = None,
+        *,
+        region: str | None = None,
+        backend_url: str | None = None,
+        passphrase: str | None = None,
+        env: Mapping[str, str] | None = None,
+        home: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.env = dict(os.environ if env is None else env)
+        self.home = home
+        self.backend = resolve_backend(backend_url, self.env, home)
+        self.passphrase = passphrase
+        self.spec_text = _read_config(config) if config is not None else None
+        self.spec = load_spec(self.spec_text, cluster_name=name) if self.spec_text is not None else None
+        self._region = region
+
+    @property
+    def region(self) -> str:
+        """Where the cluster lives: explicit, the spec's, the stack's stored ``aws:region``, the env."""
+        if self._region:
+            return self._region
+        stored = self._stored_settings().get("config", {}).get("aws:region")
+        spec_region = self.spec.region if self.spec else None
+        return resolve_region(spec_region or (stored if isinstance(stored, str) else None), self.env)
+
+    def env_vars(self) -> dict[str, str]:
+        """Variables every CLI call gets: the backend, the passphrase, no update-check noise."""
+        out = {"PULUMI_BACKEND_URL": self.backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        if not self.backend.uses_passphrase:
+            return out
+        if self.passphrase is not None:
+            out["PULUMI_CONFIG_PASSPHRASE"] = self.passphrase
+        elif "PULUMI_CONFIG_PASSPHRASE" not in self.env and "PULUMI_CONFIG_PASSPHRASE_FILE" not in self.env:
+            raise PassphraseMissing(
+                "the stack's secrets are encrypted with a passphrase: set PULUMI_CONFIG_PASSPHRASE "
+                "(or PULUMI_CONFIG_PASSPHRASE_FILE)"
+            )
+        return out
+
+    def _stack_file(self) -> Path:
+        return self.backend.work_dir / f"Pulumi.{self.name}.yaml"
+
+    def _stored_settings(self) -> dict[str, Any]:
+        path = self._stack_file()
+        if not path.is_file():
+            return {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+
+    def stack_settings(self) -> auto.StackSettings:
+        """``Pulumi.<stack>.yaml``: the existing file (encryption salt kept) plus our config keys."""
+        stored = self._stored_settings()
+        # Secure values stay ``{"secure": ...}`` mappings, which is how the file spells them.
+        config: dict[str, Any] = dict(stored.get("config") or {})
+        if self.spec is not None:
+            config["aws:region"] = self.region
+            config[f"{PROJECT}:clusterName"] = self.name
+        return auto.StackSettings(
+            secrets_provider=stored.get("secretsprovider"),
+            encrypted_key=stored.get("encryptedkey"),
+            encryption_salt=stored.get("encryptionsalt"),
+            config=config or None,
+        )
+
+    def workspace_options(self) -> auto.LocalWorkspaceOptions:
+        """Everything the workspace is built from; needs no CLI, so tests inspect it directly."""
+        return auto.LocalWorkspaceOptions(
+            work_dir=str(self.backend.work_dir),
+            program=self.program if self.spec is not None else None,
+            env_vars=self.env_vars(),
+            secrets_provider="passphrase" if self.backend.uses_passphrase else None,
+            project_settings=auto.ProjectSettings(
+                name=PROJECT,
+                runtime="python",
+                description="AWS ParallelCluster-compatible clusters (pcluster-pulumi)",
+                backend=auto.ProjectBackend(url=self.backend.url),
+            ),
+            stack_settings={self.name: self.stack_settings()},
+        )
+
+    def program(self) -> None:
+        """The inline program: the repository's ``build`` plus the config it was built from."""
+        import pulumi
+
+        from pcluster_pulumi.program import build
+
+        if self.spec is None or self.spec_text is None:
+            raise DeployError("no cluster config was given: preview and up need one")
+        build(self.spec, self.name, self.region)
+        pulumi.export(SPEC_OUTPUT, self.spec_text)
+
+    def _workspace(self, *, with_stack: bool = True) -> auto.LocalWorkspace:
+        options = self.workspace_options()
+        command = pulumi_command(self.env, self.home)
+        self.backend.work_dir.mkdir(parents=True, exist_ok=True)
+        if self.backend.local_dir is not None:
+            self.backend.local_dir.mkdir(parents=True, exist_ok=True)
+        return auto.LocalWorkspace(
+            work_dir=options.work_dir,
+            program=options.program,
+            env_vars=options.env_vars,
+            secrets_provider=options.secrets_provider,
+            project_settings=options.project_settings,
+            stack_settings=options.stack_settings if with_stack else None,
+            pulumi_command=command,
+        )
+
+    def _stack(self, *, create: bool) -> auto.Stack:
+        with translate_errors(self.name, self.backend):
+            workspace = self._workspace()
+            if create:
+                return auto.Stack.create_or_select(self.name, workspace)
+            return auto.Stack.select(self.name, workspace)
+
+    def exists(self) -> bool:
+        """Whether the backend holds a stack for this cluster."""
+        return any(s.name == self.name for s in list_clusters(self.backend.url, self.env, self.home))
+
+    def preview(self, on_event: EventHandler | None = None, *, diff: bool = False) -> auto.PreviewResult:
+        """What ``up`` would do; ``result.change_summary`` counts the steps by operation."""
+        stack = self._stack(create=True)
+        with translate_errors(self.name, self.backend):
+            return stack.preview(on_event=on_event, diff=diff, color="never")
+
+    def up(self, on_event: EventHandler | None = None) -> auto.UpResult:
+        """Create or update the cluster."""
+        stack = self._stack(create=True)
+        with translate_errors(self.name, self.backend):
+            return stack.up(on_event=on_event, color="never")
+
+    def refresh(self, on_event: EventHandler | None = None) -> auto.RefreshResult:
+        """Read every resource back from AWS into the state (no program needed)."""
+        stack = self._stack(create=False)
+        with translate_errors(self.name, self.backend):
+            return stack.refresh(on_event=on_event, color="never", run_program=False)
+
+    def destroy(self, on_event: EventHandler | None = None) -> auto.DestroyResult:
+        """Delete the cluster's resources (``DeletionPolicy: Retain`` ones stay) and its stack."""
+        stack = self._stack(create=False)
+        with translate_errors(self.name, self.backend):
+            return stack.destroy(on_event=on_event, color="never", run_program=False, remove=True)
+
+    def outputs(self) -> dict[str, auto.OutputValue]:
+        """The stack outputs (secrets flagged, values as stored)."""
+        stack = self._stack(create=False)
+        with translate_errors(self.name, self.backend):
+            return dict(stack.outputs())
+
+    def deployed_config(self) -> str | None:
+        """The config text of the last successful ``up``, or None for a new cluster."""
+        try:
+            output = self.outputs().get(SPEC_OUTPUT)
+        except StackMissing:
+            return None
+        return str(output.value) if output is not None and output.value is not None else None
+
+
+def list_clusters(
+    backend_url: str | None = None, env: Mapping[str, str] | None = None, home: Path | None = None
+) -> list[auto.StackSummary]:
+    """Every cluster stack of the project in a backend."""
+    probe = ClusterStack("list", backend_url=backend_url, env=env, home=home)
+    with translate_errors("", probe.backend):
+        workspace = probe._workspace(with_stack=False)
+        return [s for s in workspace.list_stacks() if s.name]
+
+
+@contextmanager
+def translate_errors(name: str, backend: Backend) -> Iterator[None]:
+    """Turn what the CLI and SDK raise into ``DeployError`` sentences."""
+    try:
+        yield
+    except auto.StackNotFoundError:
+        raise StackMissing(f"no cluster named {name!r} in {backend.url}") from None
+    except auto.ConcurrentUpdateError:
+        raise DeployError(
+            f"another operation on cluster {name!r} is running (or one crashed and left its lock): "
+            f"wait for it, or run `pulumi cancel --stack {name}` with PULUMI_BACKEND_URL={backend.url}"
+        ) from None
+    except auto.CommandError as error:
+        raise DeployError(explain_command_error(error)) from None
+    except FileNotFoundError as error:
+        if error.filename and Path(str(error.filename)).name == "pulumi":
+            raise PulumiNotInstalled(f"the Pulumi CLI is not installed: {INSTALL_HINT}") from None
+        raise
+
+
+_RESULT_RE = re.compile(r"\n code: (?P<code>-?\d+)\n stdout: (?P<stdout>.*)\n stderr: (?P<stderr>.*)", re.S)
+_NOISE = re.compile(r"^(error: update failed|error: preview failed|Resources:|Duration:|\s*$)")
+
+
+def explain_command_error(error: BaseException) -> str:
+    """One readable paragraph from a failed CLI run: its ``error:`` lines, without the noise."""
+    text = str(error)
+    match = _RESULT_RE.search(text)
+    stdout, stderr = (match["stdout"], match["stderr"]) if match else ("", text)
+    lines: list[str] = []
+    for line in [*stderr.splitlines(), *_diagnostics(stdout)]:
+        line = line.strip()
+        if line.startswith("error:"):
+            line = line.removeprefix("error:").strip()
+        if line and not _NOISE.match(line) and line not in lines:
+            lines.append(line)
+    message = " ".join(lines) or "the Pulumi CLI failed without a message"
+    if len(message) > 900:
+        message = message[:897] + "..."
+    code = f" (exit {match['code']})" if match else ""
+    return f"pulumi failed{code}: {message}"
+
+
+def _diagnostics(stdout: str) -> list[str]:
+    """Errors of the CLI's ``Diagnostics:`` block, each prefixed by the resource that failed."""
+    out: list[str] = []
+    in_block = False
+    resource = ""
+    for line in stdout.splitlines():
+        if line.strip() == "Diagnostics:":
+            in_block = True
+            continue
+        if in_block and line and not line.startswith(" "):
+            in_block = False
+        if not in_block:
+            continue
+        if line.startswith("  ") and not line.startswith("    ") and line.rstrip().endswith(":"):
+            resource = line.strip().rstrip(":")
+        elif "error:" in line:
+            message = line.split("error:", 1)[1].strip()
+            if message and not _NOISE.match(message):
+                out.append(f"{resource}: {message}" if resource else message)
+    return out

@@ -1,0 +1,108 @@
+"""cloud-init user data for head, compute and login nodes (a pure function of the config).
+
+ParallelCluster boots nodes with cfn-init and Chef reading CloudFormation metadata; we have
+no CloudFormation, so user data carries only where to fetch things (bucket, keys), the
+bootstrap script and systemd units. The runtime configuration itself is fetched from S3 at
+boot, which keeps user data far below EC2's 16 KB limit however many queues there are.
+
+The document is written as JSON after the ``#cloud-config`` header: JSON is valid YAML, so
+cloud-init reads it, and this module needs no YAML library (node code is stdlib + boto3).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from pcluster_pulumi.node.bootstrap_script import SCRIPT
+from pcluster_pulumi.node.config import ENV_VAR, NodeConfig
+from pcluster_pulumi.node.fleet_status import DEFAULT_STATE_DIR, STATE_DIR_ENV
+from pcluster_pulumi.node.logs import LOG_DIR_ENV
+from pcluster_pulumi.node.programs import render_wrapper
+
+ROLES = ("head", "compute", "login")
+BIN = "/opt/pcluster-pulumi/bin"
+CONFIG_PATH = "/etc/pcluster-pulumi/node-config.json"
+#: EC2 refuses user data above 16 KB.
+USER_DATA_LIMIT = 16 * 1024
+
+_UNIT_COMMON = "[Install]\nWantedBy=multi-user.target\n"
+UNITS = {
+    "head": {
+        "pcluster-pulumi-slurmctld.service": (
+            "[Unit]\nDescription=Slurm controller (pcluster-pulumi)\n"
+            "After=network-online.target munge.service\nWants=network-online.target\n\n"
+            "[Service]\nEnvironmentFile=/etc/pcluster-pulumi/slurm.env\n"
+            "ExecStart=/bin/sh -c 'exec \"$SLURM_PREFIX/sbin/slurmctld\" -D -f /etc/slurm/slurm.conf'\n"
+            "Restart=on-failure\nLimitNOFILE=131072\n\n" + _UNIT_COMMON
+        ),
+        "pcluster-pulumi-keeper.service": (
+            "[Unit]\nDescription=pcluster-pulumi keeper: static nodes, dead instances, fleet status\n"
+            "After=pcluster-pulumi-slurmctld.service\nRequires=pcluster-pulumi-slurmctld.service\n\n"
+            f"[Service]\nExecStart={BIN}/keeper\nRestart=always\nRestartSec=10\n\n" + _UNIT_COMMON
+        ),
+    },
+    "compute": {
+        "pcluster-pulumi-slurmd.service": (
+            "[Unit]\nDescription=Slurm node daemon (pcluster-pulumi)\n"
+            "After=network-online.target munge.service remote-fs.target\nWants=network-online.target\n\n"
+            "[Service]\nEnvironmentFile=/etc/pcluster-pulumi/bootstrap.env\n"
+            "EnvironmentFile=/etc/pcluster-pulumi/slurm.env\nEnvironmentFile=/etc/pcluster-pulumi/node.env\n"
+            'ExecStart=/bin/sh -c \'exec "$SLURM_PREFIX/sbin/slurmd" -D -N "$NODE_NAME" '
+            '--conf-server "$HEAD_IP"\'\n'
+            "Restart=on-failure\nDelegate=yes\nLimitNOFILE=131072\nLimitMEMLOCK=infinity\nLimitSTACK=infinity\n\n"
+            + _UNIT_COMMON
+        ),
+    },
+    "login": {},
+}
+
+
+def program_environment(config: NodeConfig) -> dict[str, str]:
+    """What the resume/suspend/keeper wrappers export on the head node."""
+    return {
+        ENV_VAR: CONFIG_PATH,
+        LOG_DIR_ENV: "/var/log/pcluster-pulumi",
+        STATE_DIR_ENV: DEFAULT_STATE_DIR,
+        "PYTHONPATH": "/opt/pcluster-pulumi/lib",
+        "AWS_DEFAULT_REGION": config.region,
+        "PATH": "/opt/slurm/bin:/usr/local/bin:/usr/bin:/bin",
+    }
+
+
+def render_user_data(config: NodeConfig, role: str, config_key: str) -> str:
+    """User data for a node of role (head | compute | login); config_key is the config's S3 key."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if not config.bucket or not config.node_package_key:
+        raise ValueError("the runtime configuration needs bucket and node_package_key to bootstrap nodes")
+    settings = {
+        "ROLE": role,
+        "CLUSTER": config.cluster_name,
+        "REGION": config.region,
+        "BUCKET": config.bucket,
+        "CONFIG_KEY": config_key,
+        "PACKAGE_KEY": config.node_package_key,
+        "HEAD_IP": config.head_node.private_ip,
+    }
+    env_text = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items())
+    files: list[dict[str, Any]] = [
+        _file("/etc/pcluster-pulumi/bootstrap.env", env_text, "0600"),
+        _file(f"{BIN}/bootstrap.sh", SCRIPT, "0755"),
+    ]
+    if role == "head":
+        environment = program_environment(config)
+        for program in ("slurm-resume", "slurm-suspend", "keeper"):
+            files.append(_file(f"{BIN}/{program}", render_wrapper(program, environment), "0755"))
+    for unit, text in UNITS[role].items():
+        files.append(_file(f"/etc/systemd/system/{unit}", text, "0644"))
+    document = {"write_files": files, "runcmd": [[f"{BIN}/bootstrap.sh"]]}
+    text = "#cloud-config\n" + json.dumps(document, indent=1) + "\n"
+    if len(text.encode()) > USER_DATA_LIMIT:
+        raise ValueError(f"{role} user data is {len(text.encode())} bytes, above EC2's {USER_DATA_LIMIT}")
+    return text
+
+
+def _file(path: str, content: str, permissions: str) -> dict[str, Any]:
+    return {"path": path, "content": content, "permissions": permissions, "owner": "root:root"}

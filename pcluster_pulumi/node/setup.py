@@ -1,0 +1,122 @@
+"""Boot-time steps the bootstrap script runs on a node: ``python3 -m pcluster_pulumi.node.setup STEP``.
+
+Kept in Python (not shell) so each step is unit-tested: finding the node's name, the munge
+key, the Slurm files, the mount table. The shell script only orders the steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import socket
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pcluster_pulumi.node.aws import Clients
+from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.node.slurm_files import write_all
+from pcluster_pulumi.node.slurm_layout import SlurmLayout
+
+_FSTAB_TYPES = {
+    "nfs": "nfs",
+    "efs": "nfs4",
+    "lustre": "lustre",
+    "ontap": "nfs",
+    "openzfs": "nfs",
+    "filecache": "lustre",
+}
+_DEFAULT_OPTIONS = {
+    "nfs": "hard,_netdev,noatime",
+    "efs": "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev",
+    "lustre": "defaults,_netdev,flock,user_xattr,noatime,noauto,x-systemd.automount",
+    "ontap": "nfsvers=4,_netdev",
+    "openzfs": "nfsvers=4.1,_netdev",
+    "filecache": "defaults,_netdev,flock,user_xattr,noatime",
+}
+
+
+def node_name_of(clients: Clients, config: NodeConfig, instance_id: str) -> str | None:
+    """The Slurm node name recorded for this instance (GSI ``InstanceId``), None if none yet."""
+    response = clients.dynamodb.query(
+        TableName=config.tables.nodes_table,
+        IndexName="InstanceId",
+        KeyConditionExpression="InstanceId = :id",
+        ExpressionAttributeValues={":id": {"S": instance_id}},
+    )
+    items = response.get("Items", [])
+    return str(items[0]["Id"]["S"]) if items else None
+
+
+def fstab_lines(mounts: Iterable[dict[str, Any]], role: str) -> list[str]:
+    """fstab entries for the mounts a role uses (entries may limit themselves with ``roles``)."""
+    lines = []
+    for entry in mounts:
+        roles = entry.get("roles") or ["head", "compute", "login"]
+        kind = str(entry.get("kind", ""))
+        if role not in roles or kind not in _FSTAB_TYPES:
+            continue
+        options = entry.get("options") or _DEFAULT_OPTIONS[kind]
+        lines.append(f"{entry['source']} {entry['mount_dir']} {_FSTAB_TYPES[kind]} {options} 0 0")
+    return lines
+
+
+def munge_key(clients: Clients, config: NodeConfig) -> bytes | None:
+    """The cluster's munge key from Secrets Manager (base64 secret), None when not configured."""
+    if not config.munge_key_secret_arn:
+        return None
+    secret = clients.secretsmanager.get_secret_value(SecretId=config.munge_key_secret_arn)
+    key = base64.b64decode(secret["SecretString"], validate=True)
+    if not 32 <= len(key) <= 1024:
+        raise ValueError(f"munge key must decode to 256-8192 bits, got {len(key) * 8}")
+    return key
+
+
+def head_layout(hostname: str | None = None) -> SlurmLayout:
+    """The production layout with this machine's short hostname as the controller."""
+    return SlurmLayout(controller_hostname=(hostname or socket.gethostname()).split(".")[0])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one boot step; see --help."""
+    parser = argparse.ArgumentParser(prog="python3 -m pcluster_pulumi.node.setup", description=__doc__)
+    steps = parser.add_subparsers(dest="step", required=True)
+    steps.add_parser("slurm-config", help="write slurm.conf, gres.conf, cgroup.conf (+ slurmdbd.conf)")
+    mkey = steps.add_parser("munge-key", help="write the munge key from Secrets Manager (exit 3 if none)")
+    mkey.add_argument("path")
+    whoami = steps.add_parser("node-name", help="print this instance's Slurm node name (exit 3 if unknown)")
+    whoami.add_argument("instance_id")
+    fstab = steps.add_parser("fstab", help="print fstab lines for a role")
+    fstab.add_argument("role", choices=("head", "compute", "login"))
+    args = parser.parse_args(argv)
+    config = NodeConfig.load()
+    clients = Clients(config.region)
+    if args.step == "slurm-config":
+        password = None
+        accounting = config.scheduler.accounting
+        if accounting is not None and accounting.kind == "database" and accounting.password_secret_arn:
+            password = clients.secretsmanager.get_secret_value(SecretId=accounting.password_secret_arn)[
+                "SecretString"
+            ]
+        for path in write_all(config, head_layout(), password):
+            print(path)
+    elif args.step == "munge-key":
+        key = munge_key(clients, config)
+        if key is None:
+            return 3
+        fd = os.open(args.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+    elif args.step == "node-name":
+        name = node_name_of(clients, config, args.instance_id)
+        if name is None:
+            return 3
+        print(name)
+    else:
+        print("\n".join(fstab_lines(config.mounts, args.role)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
