@@ -360,7 +360,12 @@ def translate_errors(name: str, backend: Backend) -> Iterator[None]:
 
 
 _RESULT_RE = re.compile(r"\n code: (?P<code>-?\d+)\n stdout: (?P<stdout>.*)\n stderr: (?P<stderr>.*)", re.S)
-_NOISE = re.compile(r"^(error: update failed|error: preview failed|Resources:|Duration:|\s*$)")
+_NOISE = re.compile(
+    r"^(error: )?(update|preview|destroy|refresh) failed$"
+    r"|^(Resources|Duration):"
+    r"|.*inline source runtime error$"
+)
+_COUNT = re.compile(r"^\d+ errors? occurred:?$")
 
 
 def explain_command_error(error: BaseException) -> str:
@@ -383,22 +388,37 @@ def explain_command_error(error: BaseException) -> str:
 
 
 def _diagnostics(stdout: str) -> list[str]:
-    """Errors of the CLI's ``Diagnostics:`` block, each prefixed by the resource that failed."""
-    out: list[str] = []
-    in_block = False
+    """Errors of the CLI's ``Diagnostics:`` block, one per resource that failed and why.
+
+    A provider error spans lines (``1 error occurred:`` then ``* creating EC2 Instance: …``);
+    a program error carries a Python traceback, of which only the exception line matters.
+    """
+    found: dict[str, list[str]] = {}
+    in_block = in_error = False
     resource = ""
     for line in stdout.splitlines():
         if line.strip() == "Diagnostics:":
             in_block = True
             continue
-        if in_block and line and not line.startswith(" "):
+        if in_block and line.strip() and not line.startswith(" "):
             in_block = False
-        if not in_block:
+        if not in_block or not line.strip():
             continue
-        if line.startswith("  ") and not line.startswith("    ") and line.rstrip().endswith(":"):
-            resource = line.strip().rstrip(":")
-        elif "error:" in line:
-            message = line.split("error:", 1)[1].strip()
-            if message and not _NOISE.match(message):
-                out.append(f"{resource}: {message}" if resource else message)
+        text = line.strip()
+        if not line.startswith("    ") and text.endswith(":"):
+            resource, in_error = text.rstrip(":"), False
+            continue
+        if text.startswith(("warning:", "info:")):
+            in_error = False
+            continue
+        if text.startswith("error:"):
+            in_error, text = True, text.removeprefix("error:").strip()
+        text = text.lstrip("*").strip()
+        if in_error and text and not _NOISE.match(text) and not _COUNT.match(text):
+            found.setdefault(resource, []).append(text)
+    out = []
+    for where, texts in found.items():
+        if any(t.startswith("Traceback") for t in texts):
+            texts = [texts[0], texts[-1]] if not texts[0].startswith("Traceback") else [texts[-1]]
+        out.append(f"{where}: {' '.join(texts)}" if where else " ".join(texts))
     return out

@@ -17,16 +17,22 @@ What ParallelCluster does and this table reproduces:
   sub-directory per internal dir.
 - EBS volumes and the RAID array are attached to the head node only, formatted ext4 when blank,
   mounted there and exported over NFS to compute and login nodes.
-- EFS, FSx (Lustre, ONTAP, OpenZFS) and File Cache are mounted directly by every node.
+- EFS, FSx (Lustre, ONTAP, OpenZFS) and File Cache are mounted directly by every node. EFS is
+  mounted over NFSv4.1 from its DNS name with the options the EFS mount helper uses; only when
+  ``EncryptionInTransit``, ``IamAuthorization`` or ``AccessPointId`` ask for what plain NFS cannot
+  do is the mount helper itself named (``fstype: efs``, needs amazon-efs-utils on the node).
 
-The entry format is documented in ``docs/storage.md`` and typed by ``MountEntry``.
+``mount_table`` gives typed entries per node type (``MountEntry``); ``runtime_mounts`` flattens
+them into the runtime configuration's ``mounts`` (``RuntimeMount``: ``roles`` and an options
+string, the shape ``node/setup.py``'s ``fstab_lines`` reads). Both are documented in
+``docs/storage.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 from pcluster_pulumi.spec.model import ClusterSpec, SharedStorage
 
@@ -41,6 +47,7 @@ __all__ = [
     "MountEntry",
     "MountTableError",
     "ResolvedStorage",
+    "RuntimeMount",
     "ebs_device_names",
     "internal_dirs",
     "mount_table",
@@ -64,7 +71,19 @@ NFS_FROM_HEAD_OPTIONS = ("hard", "_netdev", "noatime")
 EXPORT_OPTIONS = ("rw", "sync", "no_root_squash")
 EBS_OPTIONS = ("_netdev",)
 RAID_OPTIONS = ("defaults", "nofail", "_netdev")
-EFS_OPTIONS = ("_netdev", "noresvport")
+#: What the EFS mount helper passes to NFS; used when EFS is mounted as plain NFSv4.1.
+EFS_NFS_OPTIONS = (
+    "nfsvers=4.1",
+    "rsize=1048576",
+    "wsize=1048576",
+    "hard",
+    "timeo=600",
+    "retrans=2",
+    "noresvport",
+    "_netdev",
+)
+#: Mount helper (``mount -t efs``) options, before tls / iam / accesspoint.
+EFS_HELPER_OPTIONS = ("_netdev", "noresvport")
 LUSTRE_OPTIONS = ("defaults", "_netdev", "flock", "user_xattr", "noatime", "noauto", "x-systemd.automount")
 ONTAP_OPTIONS = ("defaults", "_netdev", "noatime")
 OPENZFS_OPTIONS = ("nfsvers=4.1", "_netdev", "noatime")
@@ -72,7 +91,7 @@ OPENZFS_OPTIONS = ("nfsvers=4.1", "_netdev", "noatime")
 DEVICE_LETTERS = "fghijklmnop"
 RAID_DEVICE = "/dev/md0"
 
-Kind = Literal["local", "nfs", "ebs", "raid", "efs", "lustre", "ontap", "openzfs", "file-cache"]
+Kind = Literal["local", "nfs", "ebs", "raid", "efs", "lustre", "ontap", "openzfs", "filecache"]
 
 
 class EbsVolume(TypedDict):
@@ -101,13 +120,30 @@ class MountEntry(TypedDict):
     raid_level: NotRequired[int]
 
 
+class RuntimeMount(TypedDict):
+    """One entry of the runtime configuration's ``mounts``: ``MountEntry`` with ``roles`` (the one
+    node type it is for) and comma-joined ``options`` / ``export_options``, as an fstab line wants."""
+
+    roles: list[str]
+    name: str
+    mount_dir: str
+    kind: Kind
+    fstype: str
+    source: str
+    options: str
+    export_options: NotRequired[str]
+    preserve_local: NotRequired[bool]
+    volumes: NotRequired[list[EbsVolume]]
+    raid_level: NotRequired[int]
+
+
 @dataclass(frozen=True)
 class ResolvedStorage:
     """Facts about one file system known only once it exists (plain strings, no Outputs)."""
 
     #: EFS / FSx file system id, or File Cache id.
     file_system_id: str | None = None
-    #: DNS name to mount from (Lustre and File Cache file system, ONTAP SVM NFS endpoint, OpenZFS).
+    #: DNS name to mount from (EFS, Lustre and File Cache file system, ONTAP SVM NFS endpoint, OpenZFS).
     dns_name: str | None = None
     #: Lustre / File Cache mount name.
     mount_name: str | None = None
@@ -188,16 +224,30 @@ def _need(facts: ResolvedStorage | None, storage: str, *fields: str) -> list[str
     return values
 
 
-def _efs_options(storage: SharedStorage) -> tuple[str, ...]:
-    settings = storage.efs_settings
-    options = list(EFS_OPTIONS)
+def _efs_entry(
+    node_type: str,
+    name: str,
+    mount_dir: str,
+    facts: ResolvedStorage | None,
+    path: str,
+    storage: SharedStorage | None,
+) -> MountEntry:
+    """EFS over plain NFSv4.1 from its DNS name, or through the mount helper when TLS, IAM
+    authorization or an access point is asked for."""
+    settings = storage.efs_settings if storage else None
+    helper: list[str] = []
     if settings and settings.encryption_in_transit:
-        options.append("tls")
+        helper.append("tls")
     if settings and settings.iam_authorization:
-        options.append("iam")
+        helper.append("iam")
     if settings and settings.access_point_id:
-        options.append(f"accesspoint={settings.access_point_id}")
-    return tuple(options)
+        helper.append(f"accesspoint={settings.access_point_id}")
+    if helper:
+        (fs_id,) = _need(facts, name, "file_system_id")
+        options = (*EFS_HELPER_OPTIONS, *helper)
+        return _entry(node_type, name, mount_dir, "efs", "efs", f"{fs_id}:{path}", options)
+    (dns,) = _need(facts, name, "dns_name")
+    return _entry(node_type, name, mount_dir, "efs", "nfs4", f"{dns}:{path}", EFS_NFS_OPTIONS)
 
 
 def _direct(storage: SharedStorage, facts: ResolvedStorage | None, node_type: str) -> MountEntry:
@@ -205,11 +255,10 @@ def _direct(storage: SharedStorage, facts: ResolvedStorage | None, node_type: st
     name, kind = storage.name, storage.storage_type
     mount_dir = normalize_mount_dir(storage.mount_dir)
     if kind == "Efs":
-        (fs_id,) = _need(facts, name, "file_system_id")
-        return _entry(node_type, name, mount_dir, "efs", "efs", f"{fs_id}:/", _efs_options(storage))
+        return _efs_entry(node_type, name, mount_dir, facts, "/", storage)
     if kind in ("FsxLustre", "FileCache"):
         dns, mount_name = _need(facts, name, "dns_name", "mount_name")
-        label: Kind = "lustre" if kind == "FsxLustre" else "file-cache"
+        label: Kind = "lustre" if kind == "FsxLustre" else "filecache"
         return _entry(node_type, name, mount_dir, label, "lustre", f"{dns}@tcp:/{mount_name}", LUSTRE_OPTIONS)
     dns, path = _need(facts, name, "dns_name", "export_path")
     if kind == "FsxOntap":
@@ -249,15 +298,11 @@ def _internal(
     table: dict[str, list[MountEntry]] = {t: [] for t in NODE_TYPES}
     dirs = internal_dirs(spec, head_architecture)
     if spec.head_node.shared_storage_type == "Efs":
-        (fs_id,) = _need(resolved.get(INTERNAL_EFS_NAME), INTERNAL_EFS_NAME, "file_system_id")
-        table[HEAD].append(
-            _entry(HEAD, INTERNAL_EFS_NAME, INIT_SHARED_DIR, "efs", "efs", f"{fs_id}:/", EFS_OPTIONS)
-        )
+        facts = resolved.get(INTERNAL_EFS_NAME)
+        table[HEAD].append(_efs_entry(HEAD, INTERNAL_EFS_NAME, INIT_SHARED_DIR, facts, "/", None))
         for mount_dir, sub_path, node_types in dirs:
             for node_type in (HEAD, *node_types):
-                entry = _entry(
-                    node_type, INTERNAL_EFS_NAME, mount_dir, "efs", "efs", f"{fs_id}:{sub_path}", EFS_OPTIONS
-                )
+                entry = _efs_entry(node_type, INTERNAL_EFS_NAME, mount_dir, facts, sub_path, None)
                 if node_type == HEAD:
                     entry["preserve_local"] = True
                 table[node_type].append(entry)
@@ -281,9 +326,9 @@ def mount_table(
 ) -> dict[str, list[MountEntry]]:
     """Node type (``head``, ``compute``, ``login``) → its mounts, in the order to mount them.
 
-    ``resolved`` maps each storage ``Name`` (and ``INTERNAL_EFS_NAME``) to its facts; existing
-    EBS volumes and EFS file systems may be left out (the spec names them). Raises
-    ``MountTableError`` when a fact a mount needs is missing.
+    ``resolved`` maps each storage ``Name`` (and ``INTERNAL_EFS_NAME``) to its facts; an existing
+    EBS volume may be left out (the spec names it). Raises ``MountTableError`` when a fact a
+    mount needs is missing.
     """
     table = _internal(spec, resolved, head_address, head_architecture)
     devices = ebs_device_names(spec)
@@ -294,8 +339,6 @@ def mount_table(
             head = _ebs_on_head(storage, facts, devices[storage.name])
             remote = [_nfs_from_head(t, storage.name, mount_dir, head_address) for t in (COMPUTE, LOGIN)]
         else:
-            if storage.storage_type == "Efs" and facts is None and storage.efs_settings:
-                facts = ResolvedStorage(file_system_id=storage.efs_settings.file_system_id)
             head = _direct(storage, facts, HEAD)
             remote = [_direct(storage, facts, t) for t in (COMPUTE, LOGIN)]
         if mount_dir == "/home":
@@ -306,6 +349,15 @@ def mount_table(
     return table
 
 
-def runtime_mounts(table: Mapping[str, list[MountEntry]]) -> list[MountEntry]:
-    """The flat list for ``NodeConfig.mounts``: each node keeps the entries of its ``node_type``."""
-    return [entry for node_type in NODE_TYPES for entry in table.get(node_type, ())]
+def runtime_mounts(table: Mapping[str, list[MountEntry]]) -> list[RuntimeMount]:
+    """The flat list for ``NodeConfig.mounts``: per node type, in mount order, tagged with ``roles``."""
+    out: list[RuntimeMount] = []
+    for node_type in NODE_TYPES:
+        for entry in table.get(node_type, ()):
+            mount: dict[str, Any] = {k: v for k, v in entry.items() if k != "node_type"}
+            mount["roles"] = [node_type]
+            mount["options"] = ",".join(entry["options"])
+            if "export_options" in entry:
+                mount["export_options"] = ",".join(entry["export_options"])
+            out.append(cast(RuntimeMount, mount))
+    return out

@@ -92,6 +92,8 @@ class Bucket(pulumi.ComponentResource):
     def __init__(self, name: str, ctx: ClusterContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("pcluster:bucket:Bucket", name, None, opts)
         self.prefix = artifact_prefix(ctx.name)
+        #: Where ``RuntimeConfig`` writes the node configuration (known before it exists).
+        self.config_key = f"{self.prefix}{RUNTIME_CONFIG_KEY}"
         custom = ctx.spec.custom_s3_bucket
         self._settings: list[pulumi.Resource] = []
         if custom:
@@ -194,7 +196,7 @@ class RuntimeConfig(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcluster:bucket:RuntimeConfig", name, None, opts)
-        self.key = f"{bucket.prefix}{RUNTIME_CONFIG_KEY}"
+        self.key = bucket.config_key
         self.document = resources.apply(lambda r: render_runtime_config(ctx, r))
         self.object = aws.s3.BucketObjectv2(
             f"{name}-object",

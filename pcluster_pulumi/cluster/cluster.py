@@ -92,6 +92,9 @@ def deferred_features(spec: ClusterSpec) -> list[str]:
         out.append("SlurmSettings.Database without Uri (managed RDS accounting) is not provisioned yet")
     if spec.directory_service:
         out.append("DirectoryService is not configured on the nodes yet (only its secret is readable)")
+    proxies = [spec.head_node.networking.proxy, *(q.networking.proxy for q in spec.queues)]
+    if any(p and p.http_proxy_address for p in proxies):
+        out.append("Networking.Proxy is not configured on the nodes yet: they need direct access to AWS APIs")
     actions = [spec.head_node.custom_actions, *(q.custom_actions for q in spec.queues)]
     if any(actions):
         out.append("CustomActions (OnNodeStart/OnNodeConfigured/OnNodeUpdated) are not run by the nodes yet")
@@ -147,24 +150,16 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        config_key = f"{self.bucket.prefix}config/node-config.json"
-        boot = pulumi.Output.all(
+        # Where nodes boot from: known once the interface, bucket and zone exist.
+        self._boot = pulumi.Output.all(
             self.network.head_private_ip, self.bucket.bucket_name, self.dns.hosted_zone_id
         ).apply(lambda v: {"head_ip": v[0], "bucket": v[1], "hosted_zone_id": v[2]})
-
-        def user_data_for(role: str) -> pulumi.Output[str]:
-            return boot.apply(
-                lambda b: node_user_data(
-                    ctx, role, package_key=self.bucket.node_package_key, config_key=config_key, **b
-                )
-            )
-
         self.queues = SlurmQueues(
             f"{name}-queues",
             ctx,
             security_groups=self.network.queue_groups,
             instance_profiles=lambda q: self.iam.queues[q.name],
-            user_data=user_data_for("compute"),
+            user_data=self._user_data("compute"),
             opts=child,
         )
         ready = list(self.iam.head.ready)
@@ -181,25 +176,9 @@ class Cluster(pulumi.ComponentResource):
                 opts=child,
             )
             ready.append(fleet.policy)
-        lt_ids = self.queues.launch_template_ids()
-        keys = list(lt_ids)
         self.runtime_config = RuntimeConfig(
-            f"{name}-runtime-config",
-            ctx,
-            bucket=self.bucket,
-            resources=pulumi.Output.all(boot, *lt_ids.values()).apply(
-                lambda v: RuntimeResources(
-                    head_node_private_ip=v[0]["head_ip"],
-                    bucket=v[0]["bucket"],
-                    node_package_key=self.bucket.node_package_key,
-                    hosted_zone_id=v[0]["hosted_zone_id"],
-                    dns_domain=self.dns.domain if v[0]["hosted_zone_id"] else None,
-                    launch_template_ids=dict(zip(keys, v[1:], strict=True)),
-                )
-            ),
-            opts=child,
+            f"{name}-runtime-config", ctx, bucket=self.bucket, resources=self._runtime_resources(), opts=child
         )
-        assert self.runtime_config.key == config_key
         self.head_node = HeadNode(
             f"{name}-head-node",
             ctx,
@@ -207,7 +186,7 @@ class Cluster(pulumi.ComponentResource):
                 network_interface_id=self.network.head_interface.id,
                 private_ip=self.network.head_private_ip,
                 instance_profile=self.iam.head.name,
-                user_data=user_data_for("head"),
+                user_data=self._user_data("head"),
                 depends_on=[*ready, self.runtime_config.object],
             ),
             opts=child,
@@ -222,6 +201,33 @@ class Cluster(pulumi.ComponentResource):
         self.head_node_instance_id = self.head_node.instance_id
         self.head_node_private_ip = self.head_node.private_ip
         self.register_outputs(self.outputs())
+
+    def _user_data(self, role: str) -> pulumi.Output[str]:
+        """Cloud-init for a node role: where the configuration and node package are, and the head node."""
+        bucket = self.bucket
+        return self._boot.apply(
+            lambda b: node_user_data(
+                self.context, role, package_key=bucket.node_package_key, config_key=bucket.config_key, **b
+            )
+        )
+
+    def _runtime_resources(self) -> pulumi.Output[RuntimeResources]:
+        """The deployed ids the runtime configuration names, once they all exist."""
+        lt_ids = self.queues.launch_template_ids()
+        keys = list(lt_ids)
+
+        def resolve(values: list[Any]) -> RuntimeResources:
+            boot, ids = values[0], values[1:]
+            return RuntimeResources(
+                head_node_private_ip=boot["head_ip"],
+                bucket=boot["bucket"],
+                node_package_key=self.bucket.node_package_key,
+                hosted_zone_id=boot["hosted_zone_id"],
+                dns_domain=self.dns.domain if boot["hosted_zone_id"] else None,
+                launch_template_ids=dict(zip(keys, ids, strict=True)),
+            )
+
+        return pulumi.Output.all(self._boot, *lt_ids.values()).apply(resolve)
 
     def outputs(self) -> dict[str, Any]:
         """What a program exports about the cluster (camelCase, as stack outputs are)."""

@@ -15,7 +15,7 @@ after the queues.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ import pulumi_aws as aws
 from pcluster_pulumi.cluster import policies
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.cluster.facts import profile_name
+from pcluster_pulumi.cluster.launch_policy import fleet_statements
 from pcluster_pulumi.spec.model import AdditionalIamPolicy, ClusterSpec, S3Access
 
 __all__ = ["FleetPolicy", "Iam", "InstanceProfileRef", "iam_naming", "name_prefix"]
@@ -81,6 +82,12 @@ def _policy_slug(policy: AdditionalIamPolicy, seen: set[str]) -> str:
         slug, n = f"{base}-{n}", n + 1
     seen.add(slug)
     return slug
+
+
+def _role_description(key: str, cluster: str) -> str:
+    """``Head node in cluster demo`` / ``Compute nodes of queue q1 in cluster demo``."""
+    who = "Head node" if key == "head" else f"Compute nodes of {key.replace('-', ' ', 1)}"
+    return f"{who} in cluster {cluster}"
 
 
 class Iam(pulumi.ComponentResource):
@@ -185,7 +192,7 @@ class Iam(pulumi.ComponentResource):
             path=self._path,
             name_prefix=prefix,
             permissions_boundary=ctx.spec.iam.permissions_boundary if ctx.spec.iam else None,
-            description=f"{'head node' if key == 'head' else key} of cluster {ctx.name}",
+            description=_role_description(key, ctx.name),
             tags=ctx.tags,
             opts=child,
         )
@@ -251,7 +258,7 @@ class FleetPolicy(pulumi.ComponentResource):
             lts, rest = values[: counts[0]], values[counts[0] :]
             sgs, rest = rest[: counts[1]], rest[counts[1] :]
             pgs, arns = rest[: counts[2]], rest[counts[2] :]
-            statements = policies.fleet_statements(
+            statements = fleet_statements(
                 ctx,
                 launch_template_ids=lts,
                 security_group_ids=sgs,
@@ -261,14 +268,13 @@ class FleetPolicy(pulumi.ComponentResource):
             )
             return json.dumps(policies.document(statements))
 
-        document: Callable[[list[Any]], str] = render
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=role,
             name="pcluster-pulumi-fleet",
             policy=pulumi.Output.all(
                 *launch_template_ids, *security_group_ids, *placement_group_names, *role_arns
-            ).apply(document),
+            ).apply(render),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"policyName": self.policy.name})

@@ -22,9 +22,9 @@ from pcluster_pulumi.spec.model import S3Access
 
 __all__ = [
     "assume_role_policy",
+    "capacity_targets",
     "compute_node_statements",
     "document",
-    "fleet_statements",
     "head_node_statements",
     "s3_access_statements",
 ]
@@ -33,8 +33,6 @@ Statement = dict[str, Any]
 
 #: What ``cloudwatch:PutMetricData`` may write: the CloudWatch agent's and the cluster's own metrics.
 METRIC_NAMESPACES = ("CWAgent", "ParallelCluster")
-#: Launch actions; CreateFleet authorises each instance as RunInstances would.
-LAUNCH_ACTIONS = ("ec2:RunInstances", "ec2:CreateFleet")
 
 
 def document(statements: Iterable[Statement]) -> dict[str, Any]:
@@ -55,7 +53,8 @@ def assume_role_policy(ctx: ClusterContext) -> dict[str, Any]:
     )
 
 
-def _one(values: Sequence[str]) -> str | list[str]:
+def one(values: Sequence[str]) -> str | list[str]:
+    """A single value as itself, several as a list (how IAM documents are usually written)."""
     return values[0] if len(values) == 1 else list(values)
 
 
@@ -95,7 +94,7 @@ def _secret_statements(sid: str, arns: Iterable[str | None]) -> list[Statement]:
                 "Sid": sid,
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
-                "Resource": _one(secrets),
+                "Resource": one(secrets),
             }
         )
     if params:
@@ -104,7 +103,7 @@ def _secret_statements(sid: str, arns: Iterable[str | None]) -> list[Statement]:
                 "Sid": f"{sid}Parameter",
                 "Effect": "Allow",
                 "Action": "ssm:GetParameter",
-                "Resource": _one(params),
+                "Resource": one(params),
             }
         )
     return out
@@ -153,7 +152,7 @@ def head_node_statements(
         "ec2:DescribeTags",
         "ec2:DescribeVolumes",
     ]
-    if any(_capacity_targets(ctx)):
+    if any(capacity_targets(ctx)):
         describe.append("ec2:DescribeCapacityReservations")
     out: list[Statement] = [
         {"Sid": "Ec2Describe", "Effect": "Allow", "Action": describe, "Resource": "*"},
@@ -269,7 +268,7 @@ def s3_access_statements(ctx: ClusterContext, entries: Sequence[S3Access]) -> li
             "Sid": "S3AccessList",
             "Effect": "Allow",
             "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
-            "Resource": _one(sorted(set(buckets))),
+            "Resource": one(sorted(set(buckets))),
         }
     ]
     if read_objects or write_objects:
@@ -278,7 +277,7 @@ def s3_access_statements(ctx: ClusterContext, entries: Sequence[S3Access]) -> li
                 "Sid": "S3AccessRead",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-                "Resource": _one(sorted(set(read_objects + write_objects))),
+                "Resource": one(sorted(set(read_objects + write_objects))),
             }
         )
     if write_objects:
@@ -287,13 +286,13 @@ def s3_access_statements(ctx: ClusterContext, entries: Sequence[S3Access]) -> li
                 "Sid": "S3AccessWrite",
                 "Effect": "Allow",
                 "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
-                "Resource": _one(sorted(set(write_objects))),
+                "Resource": one(sorted(set(write_objects))),
             }
         )
     return out
 
 
-def _capacity_targets(ctx: ClusterContext) -> list[tuple[str | None, str | None]]:
+def capacity_targets(ctx: ClusterContext) -> list[tuple[str | None, str | None]]:
     """(reservation id, resource group ARN) of every compute resource that targets capacity."""
     out = []
     for queue in ctx.spec.queues:
@@ -301,82 +300,4 @@ def _capacity_targets(ctx: ClusterContext) -> list[tuple[str | None, str | None]
             target = cr.capacity_reservation_target or queue.capacity_reservation_target
             if target:
                 out.append((target.capacity_reservation_id, target.capacity_reservation_resource_group_arn))
-    return out
-
-
-def fleet_statements(
-    ctx: ClusterContext,
-    *,
-    launch_template_ids: Sequence[str],
-    security_group_ids: Sequence[str],
-    image_ids: Sequence[str],
-    placement_group_names: Sequence[str],
-    role_arns: Sequence[str],
-) -> list[Statement]:
-    """The head node's right to launch compute nodes: only from this cluster's launch templates."""
-    facts = ctx.facts
-    templates = sorted({facts.arn("ec2", f"launch-template/{i}") for i in launch_template_ids})
-    if not templates:
-        return []
-    subnets = sorted({s for q in ctx.spec.queues for s in q.networking.subnet_ids})
-    spot = any(q.capacity_type == "SPOT" for q in ctx.spec.queues)
-    created = ["instance/*", "volume/*", "network-interface/*"] + (
-        ["spot-instances-request/*"] if spot else []
-    )
-    used = [f"subnet/{s}" for s in subnets] + [f"security-group/{g}" for g in sorted(set(security_group_ids))]
-    used += [f"placement-group/{p}" for p in sorted(set(placement_group_names))]
-    reservations = _capacity_targets(ctx)
-    used += [f"capacity-reservation/{r}" for r in sorted({r for r, _ in reservations if r})]
-    groups = sorted({g for _, g in reservations if g})
-    if groups:  # the reservations in a resource group are only known to EC2 at launch
-        used.append("capacity-reservation/*")
-    used_arns = [facts.arn("ec2", u) for u in used] + [facts.arn("ec2", "fleet/*")]
-    used_arns += [facts.arn("ec2", f"image/{i}", account=False) for i in sorted(set(image_ids))]
-    out: list[Statement] = [
-        {
-            "Sid": "LaunchTemplates",
-            "Effect": "Allow",
-            "Action": list(LAUNCH_ACTIONS),
-            "Resource": _one(templates),
-        },
-        {
-            "Sid": "LaunchFromClusterTemplatesOnly",
-            "Effect": "Allow",
-            "Action": list(LAUNCH_ACTIONS),
-            "Resource": [facts.arn("ec2", c) for c in created],
-            "Condition": {"ArnEquals": {"ec2:LaunchTemplate": templates}},
-        },
-        {
-            "Sid": "LaunchIntoClusterNetwork",
-            "Effect": "Allow",
-            "Action": list(LAUNCH_ACTIONS),
-            "Resource": used_arns,
-        },
-        {
-            "Sid": "TagLaunchedResources",
-            "Effect": "Allow",
-            "Action": "ec2:CreateTags",
-            "Resource": [facts.arn("ec2", c) for c in [*created, "fleet/*"]],
-            "Condition": {"StringEquals": {"ec2:CreateAction": ["CreateFleet", "RunInstances"]}},
-        },
-    ]
-    if groups:
-        out.append(
-            {
-                "Sid": "CapacityReservationGroups",
-                "Effect": "Allow",
-                "Action": "resource-groups:ListGroupResources",
-                "Resource": _one(groups),
-            }
-        )
-    if role_arns:
-        out.append(
-            {
-                "Sid": "PassComputeRoles",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": _one(sorted(set(role_arns))),
-                "Condition": {"StringEquals": {"iam:PassedToService": ctx.facts.ec2_principal}},
-            }
-        )
     return out

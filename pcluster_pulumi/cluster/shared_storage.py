@@ -1,10 +1,9 @@
 """``SharedStorage``: every ``SharedStorage`` entry of the spec, plus the internal EFS, as resources.
 
-One child component per entry (``storage_ebs``, ``storage_efs``, ``storage_fsx``), and for each
-file system the cluster creates, its own security group laid out as ParallelCluster does: all
-traffic from and to the head and compute nodes' groups and the group itself, only the file
-system's ports from login nodes (``plan_storage_rules``, a pure function). Existing file systems
-keep the groups their owners gave them.
+One child component per entry (``storage_ebs``, ``storage_efs``, ``storage_fsx``,
+``storage_fsx_nfs``), and for each file system the cluster creates, its own security group laid
+out as ParallelCluster does (``storage_network``). Existing file systems keep the groups their
+owners gave them.
 
 The component takes plain inputs (VPC, subnet → AZ facts, security group ids by a stable key)
 so it builds without the rest of the cluster. Its products: ``resolved`` (facts the mount table
@@ -15,14 +14,14 @@ publishes as stack outputs (EBS, RAID, EFS and FSx ids).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.deletion import DELETE, policy_options, storage_policy
+from pcluster_pulumi.cluster.deletion import DELETE, storage_policy
 from pcluster_pulumi.cluster.storage_ebs import EbsAttachments, EbsStorage, HeadVolume
 from pcluster_pulumi.cluster.storage_efs import EfsStorage, efs_args, internal_efs_args, mount_target_subnets
 from pcluster_pulumi.cluster.storage_fsx import (
@@ -33,6 +32,7 @@ from pcluster_pulumi.cluster.storage_fsx import (
     resource_key,
 )
 from pcluster_pulumi.cluster.storage_fsx_nfs import FsxOntapStorage, FsxOpenZfsStorage
+from pcluster_pulumi.cluster.storage_network import StorageNetwork, StorageSecurityGroup
 from pcluster_pulumi.mount_table import (
     INTERNAL_EFS_NAME,
     ResolvedStorage,
@@ -43,134 +43,24 @@ from pcluster_pulumi.mount_table import (
 from pcluster_pulumi.spec.model import ClusterSpec
 from pcluster_pulumi.spec.model import SharedStorage as StorageSpec
 
-__all__ = ["SharedStorage", "StorageNetwork", "StorageRule", "StorageSecurityGroup", "plan_storage_rules"]
+__all__ = [
+    "EFS_CLIENT_ACTIONS",
+    "SharedStorage",
+    "StorageNetwork",
+]
 
-SELF = "self"
-ALL = "-1"
-#: What login nodes may reach on each kind of file system (ParallelCluster's rules and FSx's ports).
-LOGIN_PORTS: dict[str, tuple[tuple[str, int, int], ...]] = {
-    "efs": (("tcp", 2049, 2049),),
-    "lustre": (("tcp", 988, 988),),
-    "ontap": tuple(
-        (p, a, b) for p in ("tcp", "udp") for a, b in ((111, 111), (635, 635), (2049, 2049), (4046, 4046))
-    ),
-    "openzfs": tuple(
-        (p, a, b) for p in ("tcp", "udp") for a, b in ((111, 111), (2049, 2049), (20001, 20003))
-    ),
-}
+#: What a node needs to mount an EFS file system with ``IamAuthorization`` (ParallelCluster grants the same).
+EFS_CLIENT_ACTIONS = [
+    "elasticfilesystem:ClientMount",
+    "elasticfilesystem:ClientRootAccess",
+    "elasticfilesystem:ClientWrite",
+]
 _KIND = {"Efs": "efs", "FsxLustre": "lustre", "FsxOntap": "ontap", "FsxOpenZfs": "openzfs"}
 
 
-@dataclass(frozen=True)
-class StorageRule:
-    """One rule of a file system's group; ``peer`` is a node group key or ``self``."""
-
-    key: str
-    direction: Literal["ingress", "egress"]
-    peer: str
-    protocol: str
-    from_port: int | None = None
-    to_port: int | None = None
-
-
-def plan_storage_rules(kind: str, full_access: Sequence[str], login: Sequence[str] = ()) -> list[StorageRule]:
-    """The rules of a ``kind`` file system's group for node groups given by stable keys.
-
-    ``full_access`` are the head and compute groups (all traffic both ways); ``login`` groups may
-    only open the file system's ports, and get all egress back. Keys listed twice count once.
-    """
-    rules = [StorageRule("in-self", "ingress", SELF, ALL), StorageRule("out-self", "egress", SELF, ALL)]
-    full = list(dict.fromkeys(full_access))
-    for peer in full:
-        rules += [
-            StorageRule(f"in-{peer}", "ingress", peer, ALL),
-            StorageRule(f"out-{peer}", "egress", peer, ALL),
-        ]
-    for peer in dict.fromkeys(g for g in login if g not in full):
-        rules += [
-            StorageRule(f"in-{peer}-{proto}-{low}", "ingress", peer, proto, low, high)
-            for proto, low, high in LOGIN_PORTS[kind]
-        ]
-        rules.append(StorageRule(f"out-{peer}", "egress", peer, ALL))
-    return rules
-
-
-@dataclass(frozen=True)
-class StorageNetwork:
-    """Where storage lives and which node groups reach it, as plain values and security group ids.
-
-    Group maps go from a stable key (``head``, ``compute``, ``login-<pool>`` or the ``sg-…`` id a
-    user gave) to the group id, so rule names never depend on ids that are only known later.
-    """
-
-    vpc_id: str
-    subnet_azs: Mapping[str, str]
-    head_groups: Mapping[str, pulumi.Input[str]]
-    compute_groups: Mapping[str, pulumi.Input[str]]
-    login_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-
-    def group(self, key: str) -> pulumi.Input[str]:
-        """The id of a node group key."""
-        for groups in (self.head_groups, self.compute_groups, self.login_groups):
-            if key in groups:
-                return groups[key]
-        raise KeyError(key)
-
-
-class StorageSecurityGroup(pulumi.ComponentResource):
-    """A file system's own security group and its rules (the group follows the storage's DeletionPolicy)."""
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        kind: str,
-        label: str,
-        network: StorageNetwork,
-        policy: str,
-        tags: Mapping[str, str],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("pcluster:shared_storage:StorageSecurityGroup", name, None, opts)
-        self.group = aws.ec2.SecurityGroup(
-            f"{name}-group",
-            vpc_id=network.vpc_id,
-            description=f"Allow access to {kind} file system {label}",
-            revoke_rules_on_delete=True,
-            tags={**tags, "Name": f"{label}-storage"},
-            opts=policy_options(policy, self),
-        )
-        self.rules: list[pulumi.CustomResource] = []
-        plan = plan_storage_rules(
-            kind, [*network.head_groups, *network.compute_groups], list(network.login_groups)
-        )
-        for rule in plan:
-            peer = self.group.id if rule.peer == SELF else network.group(rule.peer)
-            ports: dict[str, Any] = (
-                {} if rule.protocol == ALL else {"from_port": rule.from_port, "to_port": rule.to_port}
-            )
-            # Rules naming node groups must go before those groups do; only the self rules are kept.
-            options = (
-                policy_options(policy, self) if rule.peer == SELF else pulumi.ResourceOptions(parent=self)
-            )
-            rule_type = (
-                aws.vpc.SecurityGroupIngressRule
-                if rule.direction == "ingress"
-                else aws.vpc.SecurityGroupEgressRule
-            )
-            self.rules.append(
-                rule_type(
-                    f"{name}-{rule.key}",
-                    security_group_id=self.group.id,
-                    ip_protocol=rule.protocol,
-                    referenced_security_group_id=peer,
-                    description=f"{rule.protocol} {rule.direction} {rule.peer}",
-                    **ports,
-                    opts=options,
-                )
-            )
-        self.group_id = self.group.id
-        self.register_outputs({"securityGroupId": self.group.id})
+def _file_system_id(name: str) -> Callable[[dict[str, dict[str, Any]]], str]:
+    """Reads one storage's file system id out of ``SharedStorage.resolved``."""
+    return lambda facts: str(facts[name]["file_system_id"])
 
 
 def _is_new(storage: StorageSpec) -> bool:
@@ -312,6 +202,48 @@ class SharedStorage(pulumi.ComponentResource):
         return EbsAttachments(
             f"{self._name}-attach", self.head_volumes, instance_id, opts=pulumi.ResourceOptions(parent=self)
         )
+
+    def efs_client_policies(
+        self, roles: Mapping[str, pulumi.Input[str]], *, partition: str, region: str, account_id: str
+    ) -> list[aws.iam.RolePolicy]:
+        """Let node roles mount the EFS file systems that use ``IamAuthorization`` (none: no policy).
+
+        ``roles`` maps a stable key (``head``, a queue or pool name) to a role the cluster created;
+        a user's own role must carry these rights itself. Nodes must wait for the returned policies.
+        """
+        names = [
+            s.name
+            for s in self.spec.shared_storage or ()
+            if s.efs_settings and s.efs_settings.iam_authorization
+        ]
+        if not names:
+            return []
+        ids = [self.resolved.apply(_file_system_id(name)) for name in names]
+        prefix = f"arn:{partition}:elasticfilesystem:{region}:{account_id}:file-system/"
+        document = pulumi.Output.all(*ids).apply(
+            lambda fs_ids: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "EfsIamAuthorization",
+                            "Effect": "Allow",
+                            "Action": EFS_CLIENT_ACTIONS,
+                            "Resource": [prefix + fs_id for fs_id in fs_ids],
+                        }
+                    ],
+                }
+            )
+        )
+        return [
+            aws.iam.RolePolicy(
+                f"{self._name}-efs-iam-{resource_key(key)}",
+                role=role,
+                policy=document,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for key, role in roles.items()
+        ]
 
     def mount_entries(
         self, head_address: pulumi.Input[str], head_architecture: str = "x86_64"

@@ -5,8 +5,9 @@ subnets (one per AZ is all EFS allows). Login node subnets are added here too, s
 in another AZ can mount the file system. The same component builds the internal EFS of
 ``HeadNode.SharedStorageType: Efs`` (elastic throughput, always deleted with the cluster).
 
-The ``resolved`` output completes only once every mount target exists, so nothing that mounts
-the file system (the head node's configuration) is created before it can be mounted.
+The ``resolved`` output (id and DNS name) completes only once every mount target exists, so
+nothing that mounts the file system (the head node's configuration) is created before it can be
+mounted. An existing file system is read for its DNS name, and nothing is created for it.
 """
 
 from __future__ import annotations
@@ -93,7 +94,13 @@ class EfsStorage(pulumi.ComponentResource):
         self.file_system: aws.efs.FileSystem | None = None
         self.mount_targets: dict[str, aws.efs.MountTarget] = {}
         if existing_id:
-            self.resolved = pulumi.Output.from_input({"file_system_id": existing_id})
+            # Read, not looked up: fails at preview on a wrong id and is never deleted.
+            existing = aws.efs.FileSystem.get(
+                f"{name}-existing", existing_id, opts=pulumi.ResourceOptions(parent=self)
+            )
+            self.resolved = existing.dns_name.apply(
+                lambda dns: {"file_system_id": existing_id, "dns_name": dns}
+            )
             self.register_outputs({"fileSystemId": existing_id})
             return
         if args is None:

@@ -1,6 +1,6 @@
 """Plausible state of existing storage for offline plans and tests (no AWS is called).
 
-``SharedStorage`` *reads* existing FSx volumes, file systems and caches (``Resource.get``) to
+``SharedStorage`` *reads* existing EFS and FSx file systems, volumes and caches (``Resource.get``) to
 learn their DNS names, mount names and paths. Under pulumi mocks a read reaches
 ``Mocks.new_resource`` with ``resource_id`` set; ``read_state`` answers it the way the FSx API
 would describe that resource, deterministically from its id, so an offline plan of a config
@@ -24,9 +24,13 @@ def _hex(text: str, width: int = 17) -> str:
     return digest[:width]
 
 
-def read_state(type_token: str, resource_id: str, region: str = "us-east-1", account: str = "123456789012") -> dict[str, Any] | None:
+def read_state(
+    type_token: str, resource_id: str, region: str = "us-east-1", account: str = "123456789012"
+) -> dict[str, Any] | None:
     """Wire-form (camelCase) state of an existing storage resource, or None for other types."""
     fsx = f"fsx.{region}.amazonaws.com"
+    if type_token == "aws:efs/fileSystem:FileSystem":
+        return {"id": resource_id, "dnsName": f"{resource_id}.efs.{region}.amazonaws.com"}
     if type_token == "aws:fsx/lustreFileSystem:LustreFileSystem":
         return {"id": resource_id, "dnsName": f"{resource_id}.{fsx}", "mountName": _hex(resource_id, 8)}
     if type_token == "aws:fsx/fileCache:FileCache":
@@ -48,7 +52,11 @@ def read_state(type_token: str, resource_id: str, region: str = "us-east-1", acc
     if type_token == "aws:fsx/openZfsVolume:OpenZfsVolume":
         file_system = f"fs-{_hex(resource_id)}"
         if resource_id == _ROOT:
-            return {"id": resource_id, "name": "fsx", "arn": f"arn:aws:fsx:{region}:{account}:volume/{file_system}/{resource_id}"}
+            return {
+                "id": resource_id,
+                "name": "fsx",
+                "arn": f"arn:aws:fsx:{region}:{account}:volume/{file_system}/{resource_id}",
+            }
         parent = _ROOT if resource_id == OPENZFS_PARENT else OPENZFS_PARENT
         return {
             "id": resource_id,

@@ -50,15 +50,20 @@ def node_name_of(clients: Clients, config: NodeConfig, instance_id: str) -> str 
 
 
 def fstab_lines(mounts: Iterable[dict[str, Any]], role: str) -> list[str]:
-    """fstab entries for the mounts a role uses (entries may limit themselves with ``roles``)."""
+    """fstab entries for the mounts a role uses (entries may limit themselves with ``roles``).
+
+    An entry's ``fstype`` wins over the kind's usual type (the mount table sets it, e.g. ``efs``
+    for the mount helper); ``local`` entries are directories, not mounts.
+    """
     lines = []
     for entry in mounts:
         roles = entry.get("roles") or ["head", "compute", "login"]
         kind = str(entry.get("kind", ""))
-        if role not in roles or kind not in _FSTAB_TYPES:
+        fstype = entry.get("fstype") or _FSTAB_TYPES.get(kind)
+        if role not in roles or not fstype or kind == "local":
             continue
-        options = entry.get("options") or _DEFAULT_OPTIONS[kind]
-        lines.append(f"{entry['source']} {entry['mount_dir']} {_FSTAB_TYPES[kind]} {options} 0 0")
+        options = entry.get("options") or _DEFAULT_OPTIONS.get(kind, "defaults,_netdev")
+        lines.append(f"{entry['source']} {entry['mount_dir']} {fstype} {options} 0 0")
     return lines
 
 

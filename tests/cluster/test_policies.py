@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcluster_pulumi.cluster import policies
+from pcluster_pulumi.cluster.launch_policy import fleet_statements
 
 from .conftest import MINIMAL, context
 
@@ -119,7 +120,7 @@ def test_compute_nodes_only_look_up_their_node_name_and_report_status() -> None:
 def test_fleet_policy_launches_only_from_the_given_launch_templates() -> None:
     ctx = context()
     statements = by_sid(
-        policies.fleet_statements(
+        fleet_statements(
             ctx,
             launch_template_ids=["lt-1", "lt-2"],
             security_group_ids=["sg-1"],
@@ -150,7 +151,7 @@ def test_fleet_policy_launches_only_from_the_given_launch_templates() -> None:
 def test_spot_queues_may_create_spot_requests_from_cluster_templates_only() -> None:
     text = MINIMAL.replace("    - Name: q1\n", "    - Name: q1\n      CapacityType: SPOT\n")
     statements = by_sid(
-        policies.fleet_statements(
+        fleet_statements(
             context(text), launch_template_ids=["lt-1"], security_group_ids=[], image_ids=[],
             placement_group_names=[], role_arns=[],
         )
@@ -200,7 +201,7 @@ def test_no_statement_allows_star_actions_and_star_resources_only_for_unscopable
     documents = [
         policies.head_node_statements(ctx, bucket="b", prefix="p/", hosted_zone_id=zone, log_group_name="g"),
         policies.compute_node_statements(ctx, bucket="b", prefix="p/", log_group_name="g"),
-        policies.fleet_statements(
+        fleet_statements(
             ctx, launch_template_ids=["lt-1"], security_group_ids=["sg-1"], image_ids=["ami-1"],
             placement_group_names=[], role_arns=["arn:aws:iam::1:role/x"],
         ),

@@ -40,3 +40,35 @@ def test_main_reads_the_stack_config_and_exports_the_cluster_outputs() -> None:
     via_plan = cached_plan(EXAMPLES / "slurm-minimal.yaml", "demo")
     assert via_stack.to_json() == via_plan.to_json()
     assert via_stack.outputs["clusterName"] == "demo"
+
+
+def test_cluster_works_in_any_program_with_the_default_provider_and_a_path() -> None:
+    def program(spec: Any, name: str, region: str | None) -> None:
+        from pcluster_pulumi import Cluster
+
+        cluster = Cluster("mine", str(EXAMPLES / "slurm-minimal.yaml"))
+        pulumi.export("ip", cluster.head_node_private_ip)
+
+    result = plan(EXAMPLES / "slurm-minimal.yaml", "demo", program=program)
+    cluster = next(r for r in result.resources if r.type == "pcluster:cluster:Cluster")
+    assert cluster.name == "mine" and cluster.parent is None
+    assert not [r for r in result.resources if r.type.startswith("pulumi:providers:")]
+    assert result.outputs["ip"].startswith("10.0.")
+
+
+def test_a_bad_spec_raises_before_anything_is_registered() -> None:
+    from pcluster_pulumi import SpecError
+
+    registered: list[str] = []
+
+    def program(spec: Any, name: str, region: str | None) -> None:
+        from pcluster_pulumi import Cluster
+
+        try:
+            Cluster("mine", "Image:\n  Os: alinux2023\n")
+        except SpecError as error:
+            registered.append(str(error))
+
+    result = plan(EXAMPLES / "slurm-minimal.yaml", "demo", program=program)
+    assert result.resources == []
+    assert registered and "HeadNode" in registered[0]

@@ -97,6 +97,11 @@ def test_dns_is_present_only_with_a_zone_and_ec2_hostnames_follow_the_spec() -> 
     )
     document = render(text, without)
     assert "dns" not in document and document["use_ec2_hostnames"] is True
+    named_by_ec2 = MINIMAL.replace(
+        "  SlurmQueues:\n", "  SlurmSettings:\n    Dns:\n      UseEc2Hostnames: true\n  SlurmQueues:\n"
+    )
+    assert render(named_by_ec2)["use_ec2_hostnames"] is True
+    assert render()["use_ec2_hostnames"] is False
 
 
 @pytest.mark.parametrize(

@@ -118,6 +118,32 @@ def test_fstab_lines_follow_the_mount_table_and_roles() -> None:
     assert len(fstab_lines(MOUNTS, "head")) == 2
 
 
+def test_fstab_lines_honour_an_explicit_fstype_and_skip_local_directories() -> None:
+    entries = [
+        {
+            "roles": ["head"],
+            "mount_dir": "/ebs",
+            "kind": "ebs",
+            "fstype": "ext4",
+            "source": "/dev/sdf",
+            "options": "_netdev",
+        },
+        {
+            "roles": ["head"],
+            "mount_dir": "/opt/x",
+            "kind": "local",
+            "fstype": "none",
+            "source": "",
+            "options": "",
+        },
+        {"mount_dir": "/efs", "kind": "efs", "fstype": "efs", "source": "fs-1:/", "options": "_netdev,tls"},
+    ]
+    assert fstab_lines(entries, "head") == [
+        "/dev/sdf /ebs ext4 _netdev 0 0",
+        "fs-1:/ /efs efs _netdev,tls 0 0",
+    ]
+
+
 def test_compute_node_finds_its_name_by_instance_id(
     cluster: Callable[..., NodeConfig], clients: Clients
 ) -> None:

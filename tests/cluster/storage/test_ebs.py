@@ -58,7 +58,10 @@ def test_volume_settings_are_passed_through(build: Build) -> None:
     }
     (volume,) = storage_run(build, make_spec([ebs(**settings)])).of_type(VOLUME)
     assert volume.inputs["type"] == "io2" and volume.inputs["size"] == 100 and volume.inputs["iops"] == 2000
-    assert volume.inputs["kmsKeyId"].endswith("key/k") and volume.inputs["snapshotId"] == "snap-0123456789abcdef0"
+    assert (
+        volume.inputs["kmsKeyId"].endswith("key/k")
+        and volume.inputs["snapshotId"] == "snap-0123456789abcdef0"
+    )
     assert "throughput" not in volume.inputs
 
 
@@ -83,7 +86,11 @@ def test_raid_members_are_created_and_attached_in_order(build: Build) -> None:
     assert all(v.inputs["size"] == 50 for v in run.of_type(VOLUME) if v.name.startswith("st-r-"))
     attachments = {a.name: a.inputs for a in run.of_type(ATTACHMENT)}
     assert attachments["st-attach-plain-1"]["deviceName"] == "/dev/sdf"
-    assert [attachments[f"st-attach-r-{i}"]["deviceName"] for i in (1, 2, 3)] == ["/dev/sdg", "/dev/sdh", "/dev/sdi"]
+    assert [attachments[f"st-attach-r-{i}"]["deviceName"] for i in (1, 2, 3)] == [
+        "/dev/sdg",
+        "/dev/sdh",
+        "/dev/sdi",
+    ]
     assert attachments["st-attach-r-2"]["volumeId"] == "st-r-volume-2-id"
     assert run.value["r"] == {"volume_ids": ["st-r-volume-1-id", "st-r-volume-2-id", "st-r-volume-3-id"]}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,11 @@ Build = Callable[[Callable[[], Any]], Run]
 
 
 def storage_run(build: Build, spec: ClusterSpec) -> Run:
-    return build(lambda: SharedStorage("st", spec, network=network(login=True), tags={"team": "hpc"}).mount_entries(HEAD_IP))
+    return build(
+        lambda: SharedStorage("st", spec, network=network(login=True), tags={"team": "hpc"}).mount_entries(
+            HEAD_IP
+        )
+    )
 
 
 def efs(**settings: Any) -> dict[str, Any]:
@@ -26,7 +31,17 @@ def efs(**settings: Any) -> dict[str, Any]:
 
 
 def test_new_file_system_carries_the_spec_settings_and_its_name(build: Build) -> None:
-    spec = make_spec([efs(Encrypted=True, KmsKeyId="kms-1", PerformanceMode="maxIO", ThroughputMode="provisioned", ProvisionedThroughput=256)])
+    spec = make_spec(
+        [
+            efs(
+                Encrypted=True,
+                KmsKeyId="kms-1",
+                PerformanceMode="maxIO",
+                ThroughputMode="provisioned",
+                ProvisionedThroughput=256,
+            )
+        ]
+    )
     (fs,) = storage_run(build, spec).of_type(FS)
     assert fs.inputs == {
         "encrypted": True,
@@ -42,7 +57,14 @@ def test_one_mount_target_per_az_of_head_queue_and_login_subnets() -> None:
     spec = make_spec(
         top={
             "LoginNodes": {
-                "Pools": [{"Name": "pool1", "InstanceType": "t3.medium", "Count": 1, "Networking": {"SubnetIds": [OTHER_SUBNET]}}]
+                "Pools": [
+                    {
+                        "Name": "pool1",
+                        "InstanceType": "t3.medium",
+                        "Count": 1,
+                        "Networking": {"SubnetIds": [OTHER_SUBNET]},
+                    }
+                ]
             }
         }
     )
@@ -55,26 +77,53 @@ def test_one_mount_target_per_az_of_head_queue_and_login_subnets() -> None:
 
 def test_mount_targets_use_the_storage_group_and_wait_for_its_rules(build: Build) -> None:
     queues = [
-        {"Name": "a", "ComputeResources": [{"Name": "c", "Instances": [{"InstanceType": "c5.xlarge"}]}], "Networking": {"SubnetIds": [QUEUE_SUBNET, OTHER_SUBNET]}},
-        {"Name": "b", "ComputeResources": [{"Name": "c", "InstanceType": "c5.xlarge"}], "Networking": {"SubnetIds": [QUEUE_SUBNET]}},
+        {
+            "Name": "a",
+            "ComputeResources": [{"Name": "c", "Instances": [{"InstanceType": "c5.xlarge"}]}],
+            "Networking": {"SubnetIds": [QUEUE_SUBNET, OTHER_SUBNET]},
+        },
+        {
+            "Name": "b",
+            "ComputeResources": [{"Name": "c", "InstanceType": "c5.xlarge"}],
+            "Networking": {"SubnetIds": [QUEUE_SUBNET]},
+        },
     ]
     spec = make_spec([efs()], top={"Scheduling": {"Scheduler": "slurm", "SlurmQueues": queues}})
     run = storage_run(build, spec)
     targets = {m.name: m for m in run.of_type(MT)}
-    assert sorted(targets) == ["st-shared-efs-mt-us-east-1a", "st-shared-efs-mt-us-east-1b", "st-shared-efs-mt-us-east-1c"]
+    assert sorted(targets) == [
+        "st-shared-efs-mt-us-east-1a",
+        "st-shared-efs-mt-us-east-1b",
+        "st-shared-efs-mt-us-east-1c",
+    ]
     assert targets["st-shared-efs-mt-us-east-1c"].inputs["subnetId"] == OTHER_SUBNET
     for target in targets.values():
         assert target.inputs["fileSystemId"] == "st-shared-efs-fs-id"
         assert target.inputs["securityGroups"] == ["st-shared-efs-sg-group-id"]
-        assert "st-shared-efs-sg-in-self" in target.dependencies and "st-shared-efs-sg-in-head" in target.dependencies
+        assert (
+            "st-shared-efs-sg-in-self" in target.dependencies
+            and "st-shared-efs-sg-in-head" in target.dependencies
+        )
     group = run.named("st-shared-efs-sg-group")
     assert group.inputs["vpcId"] == "vpc-0123456789abcdef0"
 
 
-def test_an_existing_file_system_creates_nothing(build: Build) -> None:
-    run = storage_run(build, make_spec([efs(FileSystemId="fs-0123456789abcdef0", EncryptionInTransit=True)]))
+def test_an_existing_file_system_is_read_for_its_dns_name_and_nothing_is_created(build: Build) -> None:
+    run = storage_run(build, make_spec([efs(FileSystemId="fs-0123456789abcdef0")]))
     assert run.created() == []
-    assert {e["source"] for e in run.value if e["mount_dir"] == "/efs"} == {"fs-0123456789abcdef0:/"}
+    assert [r.read_id for r in run.reads(FS)] == ["fs-0123456789abcdef0"]
+    assert {e["source"] for e in run.value if e["mount_dir"] == "/efs"} == {
+        "fs-0123456789abcdef0.efs.us-east-1.amazonaws.com:/"
+    }
+
+
+def test_encryption_in_transit_mounts_through_the_efs_helper(build: Build) -> None:
+    run = storage_run(build, make_spec([efs(FileSystemId="fs-0123456789abcdef0", EncryptionInTransit=True)]))
+    mounts = [e for e in run.value if e["mount_dir"] == "/efs"]
+    assert len(mounts) == 3
+    assert {(e["fstype"], e["source"], e["options"]) for e in mounts} == {
+        ("efs", "fs-0123456789abcdef0:/", "_netdev,noresvport,tls")
+    }
 
 
 def test_internal_efs_is_elastic_and_always_deleted(build: Build) -> None:
@@ -86,7 +135,9 @@ def test_internal_efs_is_elastic_and_always_deleted(build: Build) -> None:
     assert fs.inputs["tags"]["Name"] == "internal_pcluster_shared"
     assert len(run.of_type(MT)) == 2
     assert not any(r.retain_on_delete for r in run.created())
-    assert {e["source"] for e in run.value if e["mount_dir"] == "/opt/slurm"} == {"st-internal-fs-id:/slurm"}
+    assert {e["source"] for e in run.value if e["mount_dir"] == "/opt/slurm"} == {
+        "st-internal-fs-id.example.internal:/slurm"
+    }
 
 
 def test_retain_keeps_file_system_mount_targets_group_and_self_rules_but_not_node_rules(build: Build) -> None:
@@ -106,3 +157,56 @@ def test_retain_keeps_file_system_mount_targets_group_and_self_rules_but_not_nod
 def test_delete_policy_retains_nothing(build: Build) -> None:
     run = storage_run(build, make_spec([efs()]))
     assert run.of_type(FS) and not any(r.retain_on_delete for r in run.created())
+
+
+def test_iam_authorization_lets_the_given_roles_mount_only_those_file_systems(build: Build) -> None:
+    spec = make_spec(
+        [
+            efs(EncryptionInTransit=True, IamAuthorization=True),
+            {
+                "MountDir": "/old",
+                "Name": "old",
+                "StorageType": "Efs",
+                "EfsSettings": {
+                    "FileSystemId": "fs-0123456789abcdef0",
+                    "EncryptionInTransit": True,
+                    "IamAuthorization": True,
+                },
+            },
+            {"MountDir": "/plain", "Name": "plain", "StorageType": "Efs", "EfsSettings": {}},
+        ]
+    )
+
+    def program() -> Any:
+        storage = SharedStorage("st", spec, network=network())
+        storage.efs_client_policies(
+            {"head": "head-role", "compute": "compute-role"},
+            partition="aws",
+            region="us-east-1",
+            account_id="123456789012",
+        )
+        return storage.resolved
+
+    run = build(program)
+    policies = {r.name: r.inputs for r in run.of_type("aws:iam/rolePolicy:RolePolicy")}
+    assert {n: p["role"] for n, p in policies.items()} == {
+        "st-efs-iam-head": "head-role",
+        "st-efs-iam-compute": "compute-role",
+    }
+    (statement,) = json.loads(policies["st-efs-iam-head"]["policy"])["Statement"]
+    assert statement["Action"] == [
+        "elasticfilesystem:ClientMount",
+        "elasticfilesystem:ClientRootAccess",
+        "elasticfilesystem:ClientWrite",
+    ]
+    prefix = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/"
+    assert statement["Resource"] == [prefix + "st-shared-efs-fs-id", prefix + "fs-0123456789abcdef0"]
+
+
+def test_no_efs_policy_without_iam_authorization(build: Build) -> None:
+    def program() -> Any:
+        storage = SharedStorage("st", make_spec([efs()]), network=network())
+        assert storage.efs_client_policies({"head": "r"}, partition="aws", region="r", account_id="1") == []
+        return storage.resolved
+
+    assert build(program).of_type("aws:iam/rolePolicy:RolePolicy") == []

@@ -25,7 +25,9 @@ Build = Callable[[Callable[[], Any]], Run]
 
 
 def storage_run(build: Build, spec: ClusterSpec) -> Run:
-    return build(lambda: SharedStorage("st", spec, network=network(), tags={"team": "hpc"}).mount_entries(HEAD_IP))
+    return build(
+        lambda: SharedStorage("st", spec, network=network(), tags={"team": "hpc"}).mount_entries(HEAD_IP)
+    )
 
 
 def entry(kind: str, name: str = "fs", **settings: Any) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def entry(kind: str, name: str = "fs", **settings: Any) -> dict[str, Any]:
 
 
 def compute_source(run: Run, mount_dir: str) -> str:
-    (found,) = [e["source"] for e in run.value if e["node_type"] == "compute" and e["mount_dir"] == mount_dir]
+    (found,) = [e["source"] for e in run.value if e["roles"] == ["compute"] and e["mount_dir"] == mount_dir]
     return str(found)
 
 
@@ -92,16 +94,40 @@ def test_lustre_backup_settings_are_passed_through(build: Build) -> None:
         "CopyTagsToBackups": True,
     }
     (fs,) = storage_run(build, make_spec([entry("FsxLustre", **settings)])).of_type(LUSTRE)
-    assert fs.inputs["automaticBackupRetentionDays"] == 3 and fs.inputs["dailyAutomaticBackupStartTime"] == "02:00"
+    assert (
+        fs.inputs["automaticBackupRetentionDays"] == 3
+        and fs.inputs["dailyAutomaticBackupStartTime"] == "02:00"
+    )
     assert fs.inputs["copyTagsToBackups"] is True and "driveCacheType" not in fs.inputs
 
 
 def test_data_repository_associations_follow_the_file_system(build: Build) -> None:
     dras = [
-        {"Name": "in", "DataRepositoryPath": "s3://b/in", "FileSystemPath": "/in", "AutoImportPolicy": ["NEW", "CHANGED"]},
-        {"Name": "out", "DataRepositoryPath": "s3://b/out", "FileSystemPath": "/out", "AutoExportPolicy": ["DELETED"], "ImportedFileChunkSize": 2048},
+        {
+            "Name": "in",
+            "DataRepositoryPath": "s3://b/in",
+            "FileSystemPath": "/in",
+            "AutoImportPolicy": ["NEW", "CHANGED"],
+        },
+        {
+            "Name": "out",
+            "DataRepositoryPath": "s3://b/out",
+            "FileSystemPath": "/out",
+            "AutoExportPolicy": ["DELETED"],
+            "ImportedFileChunkSize": 2048,
+        },
     ]
-    spec = make_spec([entry("FsxLustre", StorageCapacity=1200, DeploymentType="PERSISTENT_2", PerUnitStorageThroughput=125, DataRepositoryAssociations=dras)])
+    spec = make_spec(
+        [
+            entry(
+                "FsxLustre",
+                StorageCapacity=1200,
+                DeploymentType="PERSISTENT_2",
+                PerUnitStorageThroughput=125,
+                DataRepositoryAssociations=dras,
+            )
+        ]
+    )
     associations = {d.name: d.inputs for d in storage_run(build, spec).of_type(DRA)}
     assert associations["st-fs-dra-in"] == {
         "fileSystemId": "st-fs-fs-id",
@@ -138,13 +164,19 @@ def test_existing_ontap_volume_is_mounted_from_its_svm_nfs_endpoint(build: Build
     (svm,) = run.reads(SVM)
     assert volume.read_id == "fsvol-0123456789abcdef1" and svm.read_id.startswith("svm-")
     source = compute_source(run, "/ontap")
-    assert source.startswith(f"{svm.read_id}.fs-") and source.endswith(".amazonaws.com:/fsvol_0123456789abcdef1")
+    assert source.startswith(f"{svm.read_id}.fs-") and source.endswith(
+        ".amazonaws.com:/fsvol_0123456789abcdef1"
+    )
 
 
 def test_existing_openzfs_volume_path_is_read_up_to_the_root_volume(build: Build) -> None:
     run = storage_run(build, make_spec([entry("FsxOpenZfs", "zfs", VolumeId="fsvol-0123456789abcdef2")]))
     assert run.created() == []
-    assert [r.read_id for r in run.reads(ZFS_VOLUME)] == ["fsvol-0123456789abcdef2", OPENZFS_PARENT, "fsvol-00000000000000000"]
+    assert [r.read_id for r in run.reads(ZFS_VOLUME)] == [
+        "fsvol-0123456789abcdef2",
+        OPENZFS_PARENT,
+        "fsvol-00000000000000000",
+    ]
     (fs,) = run.reads(ZFS_FS)
     source = compute_source(run, "/zfs")
     assert source.startswith(f"{fs.read_id}.fsx.us-east-1.amazonaws.com:/fsx/vol")
@@ -155,7 +187,17 @@ def test_new_ontap_file_system_svm_and_volume(build: Build) -> None:
     spec = make_spec([entry("FsxOntap", "home-data", StorageCapacity=2048, VolumeSize=500)])
     run = storage_run(build, spec)
     (fs,) = run.of_type(ONTAP_FS)
-    assert {k: fs.inputs[k] for k in ("deploymentType", "storageCapacity", "throughputCapacity", "subnetIds", "preferredSubnetId", "securityGroupIds")} == {
+    assert {
+        k: fs.inputs[k]
+        for k in (
+            "deploymentType",
+            "storageCapacity",
+            "throughputCapacity",
+            "subnetIds",
+            "preferredSubnetId",
+            "securityGroupIds",
+        )
+    } == {
         "deploymentType": "SINGLE_AZ_1",
         "storageCapacity": 2048,
         "throughputCapacity": 128,
@@ -173,7 +215,9 @@ def test_new_ontap_file_system_svm_and_volume(build: Build) -> None:
 
 
 def test_second_generation_ontap_sizes_throughput_per_ha_pair(build: Build) -> None:
-    spec = make_spec([entry("FsxOntap", StorageCapacity=1024, DeploymentType="SINGLE_AZ_2", JunctionPath="/data")])
+    spec = make_spec(
+        [entry("FsxOntap", StorageCapacity=1024, DeploymentType="SINGLE_AZ_2", JunctionPath="/data")]
+    )
     run = storage_run(build, spec)
     (fs,) = run.of_type(ONTAP_FS)
     assert fs.inputs["throughputCapacityPerHaPair"] == 384 and fs.inputs["haPairs"] == 1
@@ -182,15 +226,28 @@ def test_second_generation_ontap_sizes_throughput_per_ha_pair(build: Build) -> N
 
 
 def test_new_openzfs_file_system_and_volume(build: Build) -> None:
-    spec = make_spec([entry("FsxOpenZfs", "zfs", StorageCapacity=128, StorageCapacityQuota=100, DataCompressionType="ZSTD")])
+    spec = make_spec(
+        [
+            entry(
+                "FsxOpenZfs", "zfs", StorageCapacity=128, StorageCapacityQuota=100, DataCompressionType="ZSTD"
+            )
+        ]
+    )
     run = storage_run(build, spec)
     (fs,) = run.of_type(ZFS_FS)
     assert fs.inputs["throughputCapacity"] == 64 and fs.inputs["subnetIds"] == [QUEUE_SUBNET]
-    assert fs.inputs["deleteOptions"] == ["DELETE_CHILD_VOLUMES_AND_SNAPSHOTS"] and fs.inputs["skipFinalBackup"] is True
+    assert (
+        fs.inputs["deleteOptions"] == ["DELETE_CHILD_VOLUMES_AND_SNAPSHOTS"]
+        and fs.inputs["skipFinalBackup"] is True
+    )
     (volume,) = run.of_type(ZFS_VOLUME)
     assert volume.inputs["parentVolumeId"] == "st-zfs-fs-id-root" and volume.inputs["name"] == "zfs"
     assert volume.inputs["storageCapacityQuotaGib"] == 100 and volume.inputs["dataCompressionType"] == "ZSTD"
-    assert volume.inputs["nfsExports"]["clientConfigurations"][0]["options"] == ["rw", "crossmnt", "no_root_squash"]
+    assert volume.inputs["nfsExports"]["clientConfigurations"][0]["options"] == [
+        "rw",
+        "crossmnt",
+        "no_root_squash",
+    ]
     assert volume.deleted_with == "st-zfs-fs"
     assert compute_source(run, "/zfs") == "st-zfs-fs-id.example.internal:/fsx/zfs"
 
@@ -210,7 +267,13 @@ def test_ontap_and_openzfs_deletion_policy(build: Build, policy: str) -> None:
         ]
     )
     run = storage_run(build, spec)
-    data = [*run.of_type(ONTAP_FS), *run.of_type(SVM), *run.of_type(ONTAP_VOLUME), *run.of_type(ZFS_FS), *run.of_type(ZFS_VOLUME)]
+    data = [
+        *run.of_type(ONTAP_FS),
+        *run.of_type(SVM),
+        *run.of_type(ONTAP_VOLUME),
+        *run.of_type(ZFS_FS),
+        *run.of_type(ZFS_VOLUME),
+    ]
     assert len(data) == 5 and all(r.retain_on_delete is (policy == "Retain") for r in data)
     final_backup = policy == "Snapshot"
     assert run.of_type(ONTAP_VOLUME)[0].inputs["skipFinalBackup"] is not final_backup

@@ -20,6 +20,7 @@ from pcluster_pulumi.mount_table import (
     runtime_mounts,
 )
 from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.node.setup import fstab_lines
 
 from .conftest import HEAD_IP, make_spec
 
@@ -65,25 +66,24 @@ def test_an_arm_head_node_has_no_intel_dir() -> None:
 
 def test_shared_storage_at_home_replaces_the_exported_home_and_keeps_its_content() -> None:
     spec = make_spec([{"MountDir": "/home", "Name": "home", "StorageType": "Efs", "EfsSettings": {}}])
-    table = mount_table(spec, {"home": ResolvedStorage(file_system_id="fs-1")}, head_address=HEAD_IP)
+    table = mount_table(
+        spec, {"home": ResolvedStorage(file_system_id="fs-1", dns_name="fs-1.dns")}, head_address=HEAD_IP
+    )
     homes = [e for e in table[HEAD] if e["mount_dir"] == "/home"]
     assert len(homes) == 1 and homes[0]["kind"] == "efs" and homes[0]["preserve_local"] is True
-    assert by_dir(table[COMPUTE], "/home")["source"] == "fs-1:/"
+    assert by_dir(table[COMPUTE], "/home")["source"] == "fs-1.dns:/"
 
 
 def test_internal_efs_is_staged_at_init_shared_and_every_dir_is_a_sub_path() -> None:
     spec = make_spec(head_node={"SharedStorageType": "Efs"})
-    table = mount_table(
-        spec, {INTERNAL_EFS_NAME: ResolvedStorage(file_system_id="fs-int")}, head_address=HEAD_IP
-    )
-    assert table[HEAD][0]["mount_dir"] == INIT_SHARED_DIR and table[HEAD][0]["source"] == "fs-int:/"
-    assert by_dir(table[HEAD], "/opt/slurm")["source"] == "fs-int:/slurm"
+    facts = ResolvedStorage(file_system_id="fs-int", dns_name="int.dns")
+    table = mount_table(spec, {INTERNAL_EFS_NAME: facts}, head_address=HEAD_IP)
+    assert table[HEAD][0]["mount_dir"] == INIT_SHARED_DIR and table[HEAD][0]["source"] == "int.dns:/"
+    assert by_dir(table[HEAD], "/opt/slurm")["source"] == "int.dns:/slurm"
     assert by_dir(table[HEAD], "/opt/slurm")["preserve_local"] is True
-    assert by_dir(table[COMPUTE], "/home")["source"] == "fs-int:/home"
-    assert (
-        by_dir(table[LOGIN], "/opt/parallelcluster/shared_login_nodes")["source"]
-        == "fs-int:/shared_login_nodes"
-    )
+    assert by_dir(table[COMPUTE], "/home")["source"] == "int.dns:/home"
+    login = by_dir(table[LOGIN], "/opt/parallelcluster/shared_login_nodes")
+    assert login["source"] == "int.dns:/shared_login_nodes"
     assert all(e["kind"] == "efs" for t in (HEAD, COMPUTE, LOGIN) for e in table[t])
 
 
@@ -146,19 +146,39 @@ def test_an_existing_ebs_volume_is_found_by_the_id_the_spec_names() -> None:
     assert entry["volumes"] == [{"volume_id": "vol-0123456789abcdef0", "device_name": "/dev/sdf"}]
 
 
+def test_efs_is_mounted_as_nfs_4_1_from_its_dns_name() -> None:
+    spec = make_spec(
+        [
+            {
+                "MountDir": "/efs",
+                "Name": "e",
+                "StorageType": "Efs",
+                "EfsSettings": {"FileSystemId": "fs-0123456789abcdef0"},
+            }
+        ]
+    )
+    facts = {
+        "e": ResolvedStorage(file_system_id="fs-0123456789abcdef0", dns_name="fs-0123456789abcdef0.efs.dns")
+    }
+    table = mount_table(spec, facts, head_address=HEAD_IP)
+    for node_type in (HEAD, COMPUTE, LOGIN):
+        entry = by_dir(table[node_type], "/efs")
+        assert (entry["fstype"], entry["source"]) == ("nfs4", "fs-0123456789abcdef0.efs.dns:/")
+        assert entry["options"][:1] == ["nfsvers=4.1"] and "noresvport" in entry["options"]
+
+
 @pytest.mark.parametrize(
-    ("settings", "options"),
+    ("settings", "helper"),
     [
-        ({}, ["_netdev", "noresvport"]),
-        ({"EncryptionInTransit": True, "IamAuthorization": True}, ["_netdev", "noresvport", "tls", "iam"]),
+        ({"EncryptionInTransit": True, "IamAuthorization": True}, ["tls", "iam"]),
         (
             {"EncryptionInTransit": True, "AccessPointId": "fsap-0123456789abcdef0"},
-            ["_netdev", "noresvport", "tls", "accesspoint=fsap-0123456789abcdef0"],
+            ["tls", "accesspoint=fsap-0123456789abcdef0"],
         ),
     ],
 )
-def test_efs_mount_options_follow_encryption_iam_and_access_point(
-    settings: dict[str, Any], options: list[str]
+def test_tls_iam_and_access_points_go_through_the_efs_mount_helper(
+    settings: dict[str, Any], helper: list[str]
 ) -> None:
     spec = make_spec(
         [
@@ -170,10 +190,13 @@ def test_efs_mount_options_follow_encryption_iam_and_access_point(
             }
         ]
     )
-    table = mount_table(spec, {}, head_address=HEAD_IP)
+    table = mount_table(
+        spec, {"e": ResolvedStorage(file_system_id="fs-0123456789abcdef0")}, head_address=HEAD_IP
+    )
     for node_type in (HEAD, COMPUTE, LOGIN):
         entry = by_dir(table[node_type], "/efs")
-        assert entry["source"] == "fs-0123456789abcdef0:/" and entry["options"] == options
+        assert (entry["fstype"], entry["source"]) == ("efs", "fs-0123456789abcdef0:/")
+        assert entry["options"] == ["_netdev", "noresvport", *helper]
 
 
 def test_fsx_kinds_mount_from_their_dns_names() -> None:
@@ -220,8 +243,7 @@ def test_fsx_kinds_mount_from_their_dns_names() -> None:
         and "nfsvers=4.1" in by_dir(compute, "/z")["options"]
     )
     assert (
-        by_dir(compute, "/c")["source"] == "c.dns@tcp:/cache"
-        and by_dir(compute, "/c")["kind"] == "file-cache"
+        by_dir(compute, "/c")["source"] == "c.dns@tcp:/cache" and by_dir(compute, "/c")["kind"] == "filecache"
     )
 
 
@@ -236,17 +258,20 @@ def test_a_missing_fact_is_an_error_naming_the_storage() -> None:
             }
         ]
     )
-    with pytest.raises(MountTableError, match="'scratch'.*mount_name"):
+    with pytest.raises(MountTableError, match=r"'scratch'.*mount_name"):
         mount_table(spec, {"scratch": ResolvedStorage(dns_name="x")}, head_address=HEAD_IP)
-    with pytest.raises(MountTableError, match="'scratch'.*not resolved"):
+    with pytest.raises(MountTableError, match=r"'scratch'.*not resolved"):
         mount_table(spec, {}, head_address=HEAD_IP)
 
 
-def test_runtime_mounts_are_tagged_by_node_type_and_accepted_by_the_node_config_reader() -> None:
+def test_runtime_mounts_carry_roles_and_option_strings_and_the_node_reader_accepts_them() -> None:
     spec = make_spec([{"MountDir": "/data", "Name": "data", "StorageType": "Ebs"}])
     table = mount_table(spec, {"data": ResolvedStorage(volume_ids=("vol-1",))}, head_address=HEAD_IP)
     mounts = runtime_mounts(table)
-    assert [m["node_type"] for m in mounts] == [HEAD] * 6 + [COMPUTE] * 5 + [LOGIN] * 5
+    assert [m["roles"] for m in mounts] == [[HEAD]] * 6 + [[COMPUTE]] * 5 + [[LOGIN]] * 5
+    data = next(m for m in mounts if m["mount_dir"] == "/data" and m["roles"] == [HEAD])
+    assert data["options"] == "_netdev" and data["export_options"] == "rw,sync,no_root_squash"
+    assert "node_type" not in data
     document = {
         "format_version": 1,
         "cluster_name": "demo",
@@ -257,3 +282,36 @@ def test_runtime_mounts_are_tagged_by_node_type_and_accepted_by_the_node_config_
         "mounts": mounts,
     }
     assert list(NodeConfig.from_dict(document).mounts) == mounts
+
+
+def test_the_node_bootstrap_turns_every_remote_mount_into_one_fstab_line() -> None:
+    spec = make_spec(
+        [
+            {"MountDir": "/data", "Name": "data", "StorageType": "Ebs"},
+            {
+                "MountDir": "/fsx",
+                "Name": "fsx",
+                "StorageType": "FsxLustre",
+                "FsxLustreSettings": {"FileSystemId": "fs-0123456789abcdef0"},
+            },
+        ]
+    )
+    facts = {
+        "data": ResolvedStorage(volume_ids=("vol-1",)),
+        "fsx": ResolvedStorage(dns_name="l.dns", mount_name="m"),
+    }
+    mounts = [dict(m) for m in runtime_mounts(mount_table(spec, facts, head_address=HEAD_IP))]
+    for role in (COMPUTE, LOGIN):
+        entries = [m for m in mounts if m["roles"] == [role]]
+        lines = fstab_lines(mounts, role)
+        assert len(lines) == len(entries) == 6
+        for entry, line in zip(entries, lines, strict=True):
+            assert line.startswith(f"{entry['source']} {entry['mount_dir']} ")
+            assert line.endswith(f" {entry['options']} 0 0")
+    assert f"{HEAD_IP}:/data /data nfs4 hard,_netdev,noatime 0 0" in fstab_lines(mounts, COMPUTE)
+    head = fstab_lines(mounts, HEAD)
+    assert not any(line.startswith(("/home ", "/opt/slurm ")) for line in head)
+    assert (
+        "l.dns@tcp:/m /fsx lustre defaults,_netdev,flock,user_xattr,noatime,noauto,x-systemd.automount 0 0"
+        in head
+    )
