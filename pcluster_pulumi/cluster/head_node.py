@@ -73,7 +73,7 @@ def instance_args(ctx: ClusterContext) -> dict[str, Any]:
 
 
 class HeadNode(pulumi.ComponentResource):
-    """The head node instance, its Elastic IP, and the runtime config it boots with."""
+    """The head node instance and its Elastic IP (allocated, or an existing one associated)."""
 
     instance_id: pulumi.Output[str]
     private_ip: pulumi.Output[str]

@@ -173,7 +173,12 @@ def test_iam_authorization_lets_the_given_roles_mount_only_those_file_systems(bu
                     "IamAuthorization": True,
                 },
             },
-            {"MountDir": "/plain", "Name": "plain", "StorageType": "Efs", "EfsSettings": {}},
+            {
+                "MountDir": "/plain",
+                "Name": "plain",
+                "StorageType": "Efs",
+                "EfsSettings": {"FileSystemId": "fs-0123456789abcdef1"},
+            },
         ]
     )
 
