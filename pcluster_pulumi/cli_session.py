@@ -50,8 +50,9 @@ class Session:
         self.name = name
         self.backend_url = backend_url
         self.quiet = quiet
-        self.out = Console(highlight=False, soft_wrap=False)
-        self.err = Console(stderr=True, highlight=False)
+        # No markup: config values, outputs and AWS messages contain brackets of their own.
+        self.out = Console(highlight=False, markup=False)
+        self.err = Console(stderr=True, highlight=False, markup=False)
         self._passphrase: str | None = None
 
     def fail(self, message: str, code: int = 1) -> NoReturn:

@@ -111,7 +111,8 @@ def outputs_table(outputs: Mapping[str, OutputLike]) -> Table:
         if key in HIDDEN_OUTPUTS:
             continue
         output = outputs[key]
-        table.add_row(key, "[secret]" if output.secret else format_value(output.value, width=200))
+        shown = "[secret]" if output.secret else format_value(output.value, width=200)
+        table.add_row(Text(key), Text(shown))
     return table
 
 
@@ -134,7 +135,7 @@ def clusters_table(stacks: Iterable[StackLike]) -> Table:
     for stack in sorted(stacks, key=lambda s: s.name):
         when = stack.last_update.strftime("%Y-%m-%d %H:%M") if stack.last_update else "never"
         count = "" if stack.resource_count is None else str(stack.resource_count)
-        table.add_row(stack.name, when, count, "updating" if stack.update_in_progress else "")
+        table.add_row(Text(stack.name), when, count, "updating" if stack.update_in_progress else "")
     return table
 
 

@@ -49,6 +49,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("COLUMNS", "200")  # tables on one line each, as a wide terminal shows them
     return home
 
 
@@ -283,6 +284,7 @@ class FakeStack:
     calls: list[str] = []
     fleet_during_up: list[str | None] = []
     fail_up: bool = False
+    track_fleet: bool = False
     stored_outputs: dict[str, Any] = {}
 
     def __init__(self, name: str, config: str | None = None, **_: Any) -> None:
@@ -302,7 +304,8 @@ class FakeStack:
 
     def up(self, on_event: Callable[[Any], None] | None = None) -> Any:
         self.calls.append("up")
-        self.fleet_during_up.append(item() if _has_table() else None)
+        if self.track_fleet:
+            self.fleet_during_up.append(item())
         if self.fail_up:
             raise DeployError("pulumi failed (exit 255): aws:ec2:Instance (demo-head-node-instance): boom")
         for event in events(UP_EVENTS):
@@ -323,14 +326,6 @@ class FakeStack:
         return "us-east-1"
 
 
-def _has_table() -> bool:
-    try:
-        item()
-    except Exception:
-        return False
-    return True
-
-
 def output(value: Any, secret: bool = False) -> Any:
     return SimpleNamespace(value=value, secret=secret)
 
@@ -341,7 +336,8 @@ def stand_in(home: Path, monkeypatch: pytest.MonkeyPatch) -> type[FakeStack]:
     monkeypatch.setattr(cli_session, "ClusterStack", FakeStack)
     monkeypatch.setattr(update_gate, "ClusterStack", FakeStack)
     monkeypatch.setattr(update_gate, "POLL_SECONDS", 0.01)
-    FakeStack.deployed, FakeStack.calls, FakeStack.fleet_during_up, FakeStack.fail_up = None, [], [], False
+    FakeStack.deployed, FakeStack.calls, FakeStack.fleet_during_up = None, [], []
+    FakeStack.fail_up = FakeStack.track_fleet = False
     FakeStack.stored_outputs = {
         "headNodePrivateIp": output("10.0.0.5"),
         "dbPassword": output("x", secret=True),
@@ -404,6 +400,7 @@ def test_stop_fleet_stops_applies_and_starts_again(
 ) -> None:
     make_status_table("RUNNING")
     stand_in.deployed = config.read_text()
+    stand_in.track_fleet = True
     new = edited(config, "MaxCount: 10", "MaxCount: 5")
     keeper = fake_keeper()
     result = runner.invoke(app, ["up", str(new), "-n", "demo", "--yes", "--stop-fleet"])
@@ -543,9 +540,15 @@ def test_destroy_lists_data_fates_terminates_nodes_then_destroys(
     nodes = launch_compute_nodes(2)
     result = runner.invoke(app, ["destroy", "-n", "demo", "--yes"])
     assert result.exit_code == 0, result.output
-    table = " ".join(result.stdout.split())
-    assert "deleted EBS volume" in table
-    assert "kept (DeletionPolicy Retain) EFS file system" in table
+    rows = {
+        line.split("│")[2].strip(): line.split("│")[1].strip()
+        for line in result.stdout.splitlines()
+        if "│" in line
+    }
+    assert rows["EBS volume"] == "deleted"
+    assert (
+        rows["EFS file system (with its mount targets and security group)"] == "kept (DeletionPolicy Retain)"
+    )
     assert "kept: EFS file system" in result.stdout
     assert states(nodes) == {"terminated"}
     assert item() == "STOP_REQUESTED"
