@@ -4,9 +4,9 @@ Pulumi starts this file as a provider plugin (``PulumiPlugin.yaml``); the packag
 inferred from the type hints of ``pcluster_component.Cluster``, so it cannot drift from it.
 """
 
+from pcluster_component import PACKAGE, Cluster
 from pulumi.provider.experimental import component_provider_host
 
-from pcluster_component import PACKAGE, Cluster
 from pcluster_pulumi import __version__
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ network exists. Overrides known at preview time (stack references, literals) beh
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NotRequired, Optional, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -37,7 +37,7 @@ class ClusterArgs(TypedDict):
     """Inputs of the Cluster component."""
 
     spec: str
-    """The cluster config in ParallelCluster v3 YAML (use fn::readFile in YAML programs), or the path of a YAML file."""
+    """The cluster config as ParallelCluster v3 YAML (fn::readFile in YAML), or a YAML file's path."""
     cluster_name: NotRequired[str]
     """Cluster name; defaults to the resource name. Node names, tables and the DNS zone derive from it."""
     head_node_subnet_id: NotRequired[pulumi.Input[str]]
@@ -84,6 +84,11 @@ def load_cluster_spec(spec: str, name: str, overrides: Mapping[str, Any]) -> Clu
     return result.spec
 
 
+def _pick(key: str) -> Callable[[dict[str, Any]], Any]:
+    """Reads one output of the inner cluster (an Output itself, flattened by ``apply``)."""
+    return lambda outputs: outputs.get(key) or ""
+
+
 class Cluster(pulumi.ComponentResource):
     """A ParallelCluster-compatible HPC cluster (Slurm) built from a ParallelCluster v3 cluster config."""
 
@@ -108,7 +113,7 @@ class Cluster(pulumi.ComponentResource):
     status_table: pulumi.Output[str]
     """DynamoDB table holding the compute fleet status (update-compute-fleet)."""
 
-    def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{PACKAGE}:index:Cluster", name, {}, opts)
         cluster_name = args.get("cluster_name") or name
         overrides = {key: args.get(key) for key in OVERRIDES}
@@ -129,7 +134,7 @@ class Cluster(pulumi.ComponentResource):
             ("nodesTable", "nodes_table"),
             ("statusTable", "status_table"),
         ):
-            setattr(self, attribute, built.apply(lambda outputs, k=key: outputs.get(k) or ""))
+            setattr(self, attribute, built.apply(_pick(key)))
         self.register_outputs({})
 
     def _build(self, spec: str, name: str, overrides: Mapping[str, Any]) -> dict[str, Any]:

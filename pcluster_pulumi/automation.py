@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,15 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
+from pcluster_pulumi.pulumi_errors import (
+    INSTALL_HINT,
+    DeployError,
+    PassphraseMissing,
+    PulumiNotInstalled,
+    StackMissing,
+    explain_command_error,
+    translate_errors,
+)
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec
 
@@ -57,29 +64,9 @@ __all__ = [
 SPEC_OUTPUT = "clusterConfig"
 #: The stack's project; the same as the repository's ``Pulumi.yaml`` (``program.PROJECT``).
 PROJECT = "pcluster-pulumi"
-INSTALL_HINT = (
-    "install it with `curl -fsSL https://get.pulumi.com | sh` "
-    "(other ways: https://www.pulumi.com/docs/iac/download-install/)"
-)
 _DIY_SCHEMES = ("file://", "s3://", "gs://", "azblob://", "postgres://")
 
 EventHandler = Callable[[auto.EngineEvent], None]
-
-
-class DeployError(Exception):
-    """A deployment problem explained in one paragraph; the CLI prints it without a traceback."""
-
-
-class PulumiNotInstalled(DeployError):
-    """The ``pulumi`` binary the Automation API drives is not installed."""
-
-
-class StackMissing(DeployError):
-    """No stack (cluster) of that name exists in the backend."""
-
-
-class PassphraseMissing(DeployError):
-    """A passphrase-encrypted backend is used and no passphrase was given."""
 
 
 def find_pulumi(env: Mapping[str, str] | None = None, home: Path | None = None) -> Path | None:
@@ -197,10 +184,14 @@ class ClusterStack:
         spec_region = self.spec.region if self.spec else None
         return resolve_region(spec_region or (stored if isinstance(stored, str) else None), self.env)
 
-    def env_vars(self) -> dict[str, str]:
-        """Variables every CLI call gets: the backend, the passphrase, no update-check noise."""
+    def env_vars(self, *, secrets: bool = True) -> dict[str, str]:
+        """Variables every CLI call gets: the backend, the passphrase, no update-check noise.
+
+        ``secrets=False`` is for calls that decrypt nothing (listing stacks), which then work
+        without a passphrase.
+        """
         out = {"PULUMI_BACKEND_URL": self.backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
-        if not self.backend.uses_passphrase:
+        if not self.backend.uses_passphrase or not secrets:
             return out
         if self.passphrase is not None:
             out["PULUMI_CONFIG_PASSPHRASE"] = self.passphrase
@@ -236,12 +227,16 @@ class ClusterStack:
             config=config or None,
         )
 
-    def workspace_options(self) -> auto.LocalWorkspaceOptions:
-        """Everything the workspace is built from; needs no CLI, so tests inspect it directly."""
+    def workspace_options(self, *, secrets: bool = True) -> auto.LocalWorkspaceOptions:
+        """Everything the workspace is built from; needs no CLI, so tests inspect it directly.
+
+        The program is always the inline one, even for ``destroy`` and ``refresh`` (which do
+        not run it): the CLI then never looks for a Python project on disk.
+        """
         return auto.LocalWorkspaceOptions(
             work_dir=str(self.backend.work_dir),
-            program=self.program if self.spec is not None else None,
-            env_vars=self.env_vars(),
+            program=self.program,
+            env_vars=self.env_vars(secrets=secrets),
             secrets_provider="passphrase" if self.backend.uses_passphrase else None,
             project_settings=auto.ProjectSettings(
                 name=PROJECT,
@@ -259,12 +254,12 @@ class ClusterStack:
         from pcluster_pulumi.program import build
 
         if self.spec is None or self.spec_text is None:
-            raise DeployError("no cluster config was given: preview and up need one")
+            raise DeployError("no cluster config was given: only preview and up run the program")
         build(self.spec, self.name, self.region)
         pulumi.export(SPEC_OUTPUT, self.spec_text)
 
     def _workspace(self, *, with_stack: bool = True) -> auto.LocalWorkspace:
-        options = self.workspace_options()
+        options = self.workspace_options(secrets=with_stack)
         command = pulumi_command(self.env, self.home)
         self.backend.work_dir.mkdir(parents=True, exist_ok=True)
         if self.backend.local_dir is not None:
@@ -286,15 +281,22 @@ class ClusterStack:
                 return auto.Stack.create_or_select(self.name, workspace)
             return auto.Stack.select(self.name, workspace)
 
-    def exists(self) -> bool:
-        """Whether the backend holds a stack for this cluster."""
-        return any(s.name == self.name for s in list_clusters(self.backend.url, self.env, self.home))
-
     def preview(self, on_event: EventHandler | None = None, *, diff: bool = False) -> auto.PreviewResult:
-        """What ``up`` would do; ``result.change_summary`` counts the steps by operation."""
-        stack = self._stack(create=True)
+        """What ``up`` would do; ``result.change_summary`` counts the steps by operation.
+
+        Previewing a cluster that does not exist yet leaves no empty stack behind.
+        """
         with translate_errors(self.name, self.backend):
-            return stack.preview(on_event=on_event, diff=diff, color="never")
+            workspace = self._workspace()
+            try:
+                stack, created = auto.Stack.select(self.name, workspace), False
+            except auto.StackNotFoundError:
+                stack, created = auto.Stack.create(self.name, workspace), True
+            try:
+                return stack.preview(on_event=on_event, diff=diff, color="never")
+            finally:
+                if created:
+                    workspace.remove_stack(self.name)
 
     def up(self, on_event: EventHandler | None = None) -> auto.UpResult:
         """Create or update the cluster."""
@@ -337,88 +339,3 @@ def list_clusters(
     with translate_errors("", probe.backend):
         workspace = probe._workspace(with_stack=False)
         return [s for s in workspace.list_stacks() if s.name]
-
-
-@contextmanager
-def translate_errors(name: str, backend: Backend) -> Iterator[None]:
-    """Turn what the CLI and SDK raise into ``DeployError`` sentences."""
-    try:
-        yield
-    except auto.StackNotFoundError:
-        raise StackMissing(f"no cluster named {name!r} in {backend.url}") from None
-    except auto.ConcurrentUpdateError:
-        raise DeployError(
-            f"another operation on cluster {name!r} is running (or one crashed and left its lock): "
-            f"wait for it, or run `pulumi cancel --stack {name}` with PULUMI_BACKEND_URL={backend.url}"
-        ) from None
-    except auto.CommandError as error:
-        raise DeployError(explain_command_error(error)) from None
-    except FileNotFoundError as error:
-        if error.filename and Path(str(error.filename)).name == "pulumi":
-            raise PulumiNotInstalled(f"the Pulumi CLI is not installed: {INSTALL_HINT}") from None
-        raise
-
-
-_RESULT_RE = re.compile(r"\n code: (?P<code>-?\d+)\n stdout: (?P<stdout>.*)\n stderr: (?P<stderr>.*)", re.S)
-_NOISE = re.compile(
-    r"^(error: )?(update|preview|destroy|refresh) failed$"
-    r"|^(Resources|Duration):"
-    r"|.*inline source runtime error$"
-)
-_COUNT = re.compile(r"^\d+ errors? occurred:?$")
-
-
-def explain_command_error(error: BaseException) -> str:
-    """One readable paragraph from a failed CLI run: its ``error:`` lines, without the noise."""
-    text = str(error)
-    match = _RESULT_RE.search(text)
-    stdout, stderr = (match["stdout"], match["stderr"]) if match else ("", text)
-    lines: list[str] = []
-    for line in [*stderr.splitlines(), *_diagnostics(stdout)]:
-        line = line.strip()
-        if line.startswith("error:"):
-            line = line.removeprefix("error:").strip()
-        if line and not _NOISE.match(line) and line not in lines:
-            lines.append(line)
-    message = " ".join(lines) or "the Pulumi CLI failed without a message"
-    if len(message) > 900:
-        message = message[:897] + "..."
-    code = f" (exit {match['code']})" if match else ""
-    return f"pulumi failed{code}: {message}"
-
-
-def _diagnostics(stdout: str) -> list[str]:
-    """Errors of the CLI's ``Diagnostics:`` block, one per resource that failed and why.
-
-    A provider error spans lines (``1 error occurred:`` then ``* creating EC2 Instance: …``);
-    a program error carries a Python traceback, of which only the exception line matters.
-    """
-    found: dict[str, list[str]] = {}
-    in_block = in_error = False
-    resource = ""
-    for line in stdout.splitlines():
-        if line.strip() == "Diagnostics:":
-            in_block = True
-            continue
-        if in_block and line.strip() and not line.startswith(" "):
-            in_block = False
-        if not in_block or not line.strip():
-            continue
-        text = line.strip()
-        if not line.startswith("    ") and text.endswith(":"):
-            resource, in_error = text.rstrip(":"), False
-            continue
-        if text.startswith(("warning:", "info:")):
-            in_error = False
-            continue
-        if text.startswith("error:"):
-            in_error, text = True, text.removeprefix("error:").strip()
-        text = text.lstrip("*").strip()
-        if in_error and text and not _NOISE.match(text) and not _COUNT.match(text):
-            found.setdefault(resource, []).append(text)
-    out = []
-    for where, texts in found.items():
-        if any(t.startswith("Traceback") for t in texts):
-            texts = [texts[0], texts[-1]] if not texts[0].startswith("Traceback") else [texts[-1]]
-        out.append(f"{where}: {' '.join(texts)}" if where else " ".join(texts))
-    return out

@@ -20,6 +20,7 @@ import typer
 from pcluster_pulumi.spec.validators.cluster import CLUSTER_NAME_MAX, CLUSTER_NAME_RE
 
 if TYPE_CHECKING:
+    from pcluster_pulumi.automation import ClusterStack
     from pcluster_pulumi.cli_session import Session
     from pcluster_pulumi.updates import UpdatePlan
 
@@ -58,6 +59,26 @@ def _read(file: str) -> tuple[str, str]:
     return _read_input(file)
 
 
+def _prepare(
+    session: Session, file: str, *, show: bool
+) -> tuple[str, ClusterStack, str | None, UpdatePlan | None]:
+    """Validate the config, find the deployed one and cost the update: (region, stack, deployed, plan)."""
+    from pcluster_pulumi.automation import resolve_region
+    from pcluster_pulumi.updates import plan_update
+
+    text, source = _read(file)
+    spec = session.load(text, source).spec
+    session.require_pulumi()
+    with session.errors():
+        region = resolve_region(spec.region if spec else None)
+        stack = session.stack(text, region)
+        deployed = stack.deployed_config()
+    plan = plan_update(deployed, text) if deployed else None
+    if show:
+        _show_plan(session, plan)
+    return region, stack, deployed, plan
+
+
 def _show_plan(session: Session, plan: UpdatePlan | None) -> None:
     from pcluster_pulumi.stack_reports import plan_summary, update_table
 
@@ -80,21 +101,11 @@ def preview(
 
     Exit status: 0 previewed, 1 invalid config or failed preview, 2 usage error.
     """
-    from pcluster_pulumi.automation import resolve_region
     from pcluster_pulumi.cli_session import Session
-    from pcluster_pulumi.updates import plan_update
 
     session = Session(name, backend_url, quiet=as_json)
-    text, source = _read(file)
-    spec = session.load(text, source).spec
-    session.require_pulumi()
+    region, stack, deployed, plan = _prepare(session, file, show=not as_json)
     with session.errors():
-        region = resolve_region(spec.region if spec else None)
-        stack = session.stack(text, region)
-        deployed = stack.deployed_config()
-        plan = plan_update(deployed, text) if deployed else None
-        if not as_json:
-            _show_plan(session, plan)
         result, progress = session.run("preview", lambda on_event: stack.preview(on_event, diff=diff))
     summary = {str(getattr(op, "value", op)): n for op, n in result.change_summary.items()}
     if as_json:
@@ -136,28 +147,19 @@ def up(
     fleet is already STOPPED, --stop-fleet (stop, apply, start) or --force.
     Exit status: 0 deployed, 1 refused or failed, 2 usage error.
     """
-    from pcluster_pulumi.automation import resolve_region
     from pcluster_pulumi.cli_session import Session
     from pcluster_pulumi.progress import expected_steps
     from pcluster_pulumi.update_gate import gate, stopped_fleet
-    from pcluster_pulumi.updates import plan_update
 
     session = Session(name, backend_url)
-    text, source = _read(file)
-    spec = session.load(text, source).spec
-    session.require_pulumi()
+    region, stack, deployed, plan = _prepare(session, file, show=True)
     with session.errors():
-        region = resolve_region(spec.region if spec else None)
-        stack = session.stack(text, region)
-        deployed = stack.deployed_config()
-        plan = plan_update(deployed, text) if deployed else None
-        _show_plan(session, plan)
         must_stop = gate(session, plan, region, force=force, stop_fleet=stop_fleet)
         expected = None
         if not skip_preview:
             previewed, _ = session.run("preview", stack.preview)
             expected = expected_steps(dict(previewed.change_summary))
-            if not expected and deployed == text:
+            if not expected and deployed == stack.spec_text:
                 session.out.print(f"Cluster {name} is up to date.")
                 return
         session.confirm(f"{'Update' if deployed else 'Create'} cluster {name}?", yes)

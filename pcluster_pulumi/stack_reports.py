@@ -68,9 +68,8 @@ def update_table(plan: UpdatePlan) -> Table:
             values = change.kind
         else:
             values = f"{format_value(change.old)} → {format_value(change.new)}"
-        table.add_row(
-            Text(change.impact.label, style=change.impact.style), change.parameter, values, change.reason
-        )
+        label = Text(change.impact.label, style=change.impact.style)
+        table.add_row(label, Text(change.parameter), Text(values), Text(change.reason))
     return table
 
 
@@ -92,13 +91,8 @@ def destroy_table(resources: Iterable[DataResource]) -> Table:
     table.add_column("from")
     table.add_column("DeletionPolicy")
     for resource in resources:
-        style = "bold red" if resource.deleted else "green"
-        table.add_row(
-            Text(resource.fate.value, style=style),
-            resource.description,
-            resource.owner,
-            resource.policy or "—",
-        )
+        fate = Text(resource.fate.value, style="bold red" if resource.deleted else "green")
+        table.add_row(fate, Text(resource.description), Text(resource.owner), Text(resource.policy or "—"))
     return table
 
 

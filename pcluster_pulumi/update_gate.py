@@ -46,6 +46,8 @@ def _fleet_is_stopped(session: Session, region: str) -> bool:
 def gate(session: Session, plan: UpdatePlan | None, region: str, *, force: bool, stop_fleet: bool) -> bool:
     """Refuse blocked changes (exit 1); return whether the fleet must be stopped around ``up``."""
     if plan is None:
+        if stop_fleet:
+            session.note("a new cluster has no compute fleet to stop: --stop-fleet has nothing to do")
         return False
     fleet_changes = plan.at(Impact.FLEET_STOP, Impact.FLEET_AND_LOGIN_STOP)
     fleet_stopped = bool(fleet_changes) and _fleet_is_stopped(session, region)

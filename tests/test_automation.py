@@ -128,6 +128,13 @@ def test_listing_clusters_without_the_cli_raises_the_same(home: Path) -> None:
         automation.list_clusters(None, env(), home)
 
 
+def test_listing_decrypts_nothing_so_needs_no_passphrase(home: Path) -> None:
+    probe = ClusterStack("demo", env={"PATH": "/x"}, home=home)
+    assert "PULUMI_CONFIG_PASSPHRASE" not in (probe.workspace_options(secrets=False).env_vars or {})
+    with pytest.raises(PassphraseMissing):
+        probe.workspace_options()
+
+
 # --- what the workspace is built from ---------------------------------------------------
 
 
@@ -210,7 +217,10 @@ def test_commands_without_a_config_read_the_region_the_stack_was_deployed_to(hom
     (work_dir / "Pulumi.demo.yaml").write_text("config:\n  aws:region: eu-central-1\n")
     stack = ClusterStack("demo", env=env(), home=home)
     assert stack.region == "eu-central-1"
-    assert stack.workspace_options().program is None  # destroy/refresh never run the program
+    program = stack.workspace_options().program
+    assert program is not None  # inline, so the CLI never looks for a project on disk...
+    with pytest.raises(DeployError, match="only preview and up run the program"):
+        program()  # ...but destroy and refresh pass --run-program=false
 
 
 def test_an_invalid_config_is_refused_with_located_problems(home: Path) -> None:

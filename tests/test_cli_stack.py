@@ -247,16 +247,16 @@ def test_an_undeployed_cluster_is_one_line(moto: None) -> None:
 
 
 def fake_keeper(target: str = "STOPPED") -> threading.Thread:
-    """Walks STOP_REQUESTED → STOPPING → STOPPED (or START_REQUESTED → RUNNING) like the keeper."""
+    """Walks STOP_REQUESTED → STOPPING → STOPPED like the head node's keeper, then stops watching."""
     steps = {"STOP_REQUESTED": "STOPPING", "STOPPING": "STOPPED", "START_REQUESTED": "RUNNING"}
 
     def run() -> None:
         for _ in range(400):
             current = item()
-            if current == target:
-                return
             if current in steps:
                 set_item(steps[current])
+                if steps[current] == target:
+                    return
             threading.Event().wait(0.005)
 
     thread = threading.Thread(target=run, daemon=True)

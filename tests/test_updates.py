@@ -560,7 +560,7 @@ def test_removed_item_keeps_its_old_value() -> None:
     plan = plan_of(lambda c: c["SharedStorage"].pop())
     (change,) = plan.changes
     assert change.kind == "removed"
-    assert change.old["FileSystemId" if False else "Name"] == "apps"
+    assert change.old["Name"] == "apps"
     assert change.new is None
 
 
@@ -642,3 +642,26 @@ def test_changes_serialize_for_json_output() -> None:
         "impact": "FLEET_STOP",
         "reason": change.reason,
     }
+
+
+def test_update_table_shows_list_keys_and_values_literally() -> None:
+    import io
+
+    from rich.console import Console
+
+    from pcluster_pulumi.stack_reports import plan_summary, update_table
+
+    plan = plan_of(
+        edits(
+            setting("cr:q1/cr1.MaxCount", 2),
+            setting("q:q1.Networking.SubnetIds", ["subnet-0a1b2c3d4e5f60009"]),
+        )
+    )
+    out = io.StringIO()
+    Console(file=out, width=250, color_system=None).print(update_table(plan))  # markup on, as by default
+    text = out.getvalue()
+    assert f"{CR1}.MaxCount" in text  # [q1] and [cr1] are not eaten as markup
+    assert '["subnet-0a1b2c3d4e5f60001"] → ["subnet-0a1b2c3d4e5f60009"]' in text
+    rows = [line for line in text.splitlines() if "│" in line]
+    assert "replaces (unsupported)" in rows[0]  # the most disruptive change comes first
+    assert plan_summary(plan) == "2 changes to the config: 1 compute fleet stopped, 1 replaces (unsupported)."

@@ -30,11 +30,15 @@ DEFAULT_THROUGHPUT = {"gp3": 125}
 
 
 def volume_args(settings: EbsSettings) -> dict[str, Any]:
-    """``ebs.Volume`` arguments for one volume of an entry (a RAID member has the same ones)."""
+    """``ebs.Volume`` arguments for one volume of an entry (a RAID member has the same ones).
+
+    Always encrypted at rest, even with ``Encrypted: false`` (``EbsStorage`` warns then): on
+    current instances it costs no performance, and everything else the cluster stores is encrypted.
+    """
     args: dict[str, Any] = {
         "size": settings.size,
         "type": settings.volume_type,
-        "encrypted": settings.encrypted,
+        "encrypted": True,
     }
     iops = settings.iops if settings.iops is not None else DEFAULT_IOPS.get(settings.volume_type)
     if iops is not None:
@@ -80,6 +84,12 @@ class EbsStorage(pulumi.ComponentResource):
         super().__init__("pcluster:storage_ebs:EbsStorage", name, None, opts)
         settings = storage.ebs_settings or EbsSettings()
         policy = storage_policy(storage)
+        if not settings.encrypted and not settings.volume_id:
+            pulumi.log.warn(
+                f"SharedStorage {storage.name!r}: Encrypted: false is not honoured; pcluster-pulumi encrypts "
+                "every volume it creates (with KmsKeyId or the AWS managed key)",
+                resource=self,
+            )
         self.volumes: list[aws.ebs.Volume] = []
         if settings.volume_id:
             ids: list[pulumi.Input[str]] = [settings.volume_id]

@@ -170,3 +170,35 @@ def test_component_outputs_come_from_the_cluster_inside() -> None:
     assert planned.outputs["headNodePrivateIp"].startswith("10.")
     types = {r.type for r in planned.resources}
     assert {"pcluster:index:Cluster", "pcluster:cluster:Cluster", "pulumi:providers:aws"} <= types
+
+
+def test_the_plugin_host_starts_and_serves_the_schema_over_grpc() -> None:
+    """Run ``__main__.py`` as Pulumi would (plugin dir as first argument) and ask it for its schema."""
+    import subprocess
+    import threading
+
+    import grpc
+    from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+    host = subprocess.Popen(
+        [sys.executable, str(COMPONENTS / "__main__.py"), str(COMPONENTS)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first: list[str] = []
+        reader = threading.Thread(target=lambda: first.append(host.stdout.readline() if host.stdout else ""))
+        reader.start()
+        reader.join(60)
+        port = int(first[0].strip())  # the plugin handshake: its gRPC port on the first line
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            reply = stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=30)
+        served = json.loads(reply.schema)
+        assert served["name"] == PACKAGE
+        assert list(served["resources"]) == [TOKEN]
+        assert served["resources"][TOKEN]["requiredInputs"] == ["spec"]
+    finally:
+        host.terminate()
+        host.wait(10)

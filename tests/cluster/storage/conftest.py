@@ -18,7 +18,7 @@ import yaml
 from pulumi.runtime import mocks, rpc
 
 from pcluster_pulumi.cluster.shared_storage import StorageNetwork
-from pcluster_pulumi.cluster.storage_offline import read_state
+from pcluster_pulumi.cluster.storage_offline import computed_outputs, read_state
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec
 
@@ -134,28 +134,7 @@ class StorageMocks(mocks.Mocks):
             return args.resource_id, state
         rid = f"{args.name}-id"
         out = {**args.inputs, "arn": f"arn:aws:mock:us-east-1:123456789012:{args.name}"}
-        typ = args.typ
-        if typ in ("aws:efs/fileSystem:FileSystem", "aws:fsx/lustreFileSystem:LustreFileSystem"):
-            out["dnsName"] = f"{rid}.example.internal"
-        if typ == "aws:fsx/lustreFileSystem:LustreFileSystem":
-            out["mountName"] = "abcdefgh"
-        if typ == "aws:fsx/openZfsFileSystem:OpenZfsFileSystem":
-            out.update(dnsName=f"{rid}.example.internal", rootVolumeId=f"{rid}-root")
-        if typ == "aws:fsx/ontapStorageVirtualMachine:OntapStorageVirtualMachine":
-            out["endpoints"] = [{"nfs": [{"dnsName": f"{rid}.example.internal"}]}]
-        if typ == "aws:rds/cluster:Cluster":
-            out.update(
-                endpoint=f"{rid}.cluster.example.internal",
-                port=3306,
-                masterUserSecrets=[
-                    {"secretArn": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{rid}"}
-                ],
-            )
-        if (
-            typ == "aws:rds/subnetGroup:SubnetGroup"
-            or typ == "aws:rds/clusterParameterGroup:ClusterParameterGroup"
-        ):
-            out["name"] = rid
+        out.update(computed_outputs(args.typ, rid))
         return rid, out
 
 

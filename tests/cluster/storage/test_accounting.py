@@ -15,6 +15,7 @@ from pcluster_pulumi.cluster.accounting import (
     accounting_config,
     database_subnets,
 )
+from pcluster_pulumi.cluster.storage_offline import computed_outputs
 from pcluster_pulumi.node.config import Accounting
 from pcluster_pulumi.node.config_reader import Reader
 from pcluster_pulumi.spec.model import ClusterSpec
@@ -133,12 +134,13 @@ def test_managed_database_is_encrypted_private_serverless_aurora(build: Build) -
 
 def test_managed_database_secret_is_readable_by_the_head_node_and_configures_slurmdbd(build: Build) -> None:
     run = accounting_run(build, managed(UserName="slurm", DatabaseName="acct"))
-    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:acct-cluster-id"
+    computed = computed_outputs(CLUSTER, "acct-cluster-id")
+    secret = computed["masterUserSecrets"][0]["secretArn"]
     (policy,) = run.of_type(POLICY)
     assert json.loads(policy.inputs["policy"])["Statement"][0]["Resource"] == secret
     assert run.value == {
         "kind": "database",
-        "host": "acct-cluster-id.cluster.example.internal",
+        "host": computed["endpoint"],
         "port": 3306,
         "user_name": "slurm",
         "password_secret_arn": secret,

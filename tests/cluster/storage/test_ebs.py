@@ -65,6 +65,12 @@ def test_volume_settings_are_passed_through(build: Build) -> None:
     assert "throughput" not in volume.inputs
 
 
+def test_volumes_are_encrypted_at_rest_even_when_the_spec_says_not(build: Build) -> None:
+    spec = make_spec([ebs(Encrypted=False), ebs("r", Encrypted=False, Raid={"Type": 0})])
+    volumes = storage_run(build, spec).of_type(VOLUME)
+    assert len(volumes) == 3 and all(v.inputs["encrypted"] is True for v in volumes)
+
+
 def test_io1_without_iops_gets_parallelcluster_default(build: Build) -> None:
     (volume,) = storage_run(build, make_spec([ebs(VolumeType="io1", Size=10)])).of_type(VOLUME)
     assert volume.inputs["iops"] == 100

@@ -30,7 +30,7 @@ def efs(**settings: Any) -> dict[str, Any]:
     return {"MountDir": "/efs", "Name": "shared-efs", "StorageType": "Efs", "EfsSettings": settings}
 
 
-def test_new_file_system_carries_the_spec_settings_and_its_name(build: Build) -> None:
+def test_new_file_system_carries_the_spec_settings_its_name(build: Build) -> None:
     spec = make_spec(
         [
             efs(
@@ -51,6 +51,11 @@ def test_new_file_system_carries_the_spec_settings_and_its_name(build: Build) ->
         "provisionedThroughputInMibps": 256,
         "tags": {"team": "hpc", "Name": "shared-efs"},
     }
+
+
+def test_efs_is_encrypted_at_rest_even_when_the_spec_leaves_it_unencrypted(build: Build) -> None:
+    (fs,) = storage_run(build, make_spec([efs(Encrypted=False)])).of_type(FS)
+    assert fs.inputs["encrypted"] is True and "kmsKeyId" not in fs.inputs
 
 
 def test_one_mount_target_per_az_of_head_queue_and_login_subnets() -> None:
@@ -127,7 +132,7 @@ def test_encryption_in_transit_mounts_through_the_efs_helper(build: Build) -> No
 
 
 def test_internal_efs_is_elastic_and_always_deleted(build: Build) -> None:
-    spec = make_spec(head_node={"SharedStorageType": "Efs", "SharedStorageEfsSettings": {"Encrypted": True}})
+    spec = make_spec(head_node={"SharedStorageType": "Efs", "SharedStorageEfsSettings": {"Encrypted": False}})
     run = storage_run(build, spec)
     (fs,) = run.of_type(FS)
     assert fs.name == "st-internal-fs"
@@ -136,7 +141,7 @@ def test_internal_efs_is_elastic_and_always_deleted(build: Build) -> None:
     assert len(run.of_type(MT)) == 2
     assert not any(r.retain_on_delete for r in run.created())
     assert {e["source"] for e in run.value if e["mount_dir"] == "/opt/slurm"} == {
-        "st-internal-fs-id.example.internal:/slurm"
+        "st-internal-fs-id.us-east-1.example.internal:/slurm"
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pcluster_pulumi.cluster.shared_storage import SharedStorage
-from pcluster_pulumi.cluster.storage_offline import OPENZFS_PARENT
+from pcluster_pulumi.cluster.storage_offline import OPENZFS_PARENT, computed_outputs
 from pcluster_pulumi.spec.model import ClusterSpec
 
 from .conftest import HEAD_IP, QUEUE_SUBNET, Run, make_spec, network
@@ -52,7 +52,8 @@ def test_new_lustre_goes_in_the_first_queue_subnet_with_parallelcluster_defaults
         "tags": {"team": "hpc", "Name": "fs"},
     }
     assert "st-fs-sg-in-self" in fs.dependencies and "st-fs-sg-out-compute" in fs.dependencies
-    assert compute_source(run, "/fs") == "st-fs-fs-id.example.internal@tcp:/abcdefgh"
+    computed = computed_outputs(LUSTRE, "st-fs-fs-id")
+    assert compute_source(run, "/fs") == f"{computed['dnsName']}@tcp:/{computed['mountName']}"
 
 
 def test_lustre_settings_are_passed_through_and_hdd_gets_no_drive_cache_by_default(build: Build) -> None:
@@ -211,7 +212,7 @@ def test_new_ontap_file_system_svm_and_volume(build: Build) -> None:
     assert volume.inputs["storageVirtualMachineId"] == "st-home-data-svm-id"
     assert volume.inputs["junctionPath"] == "/home_data" and volume.inputs["sizeInMegabytes"] == 500 * 1024
     assert volume.inputs["storageEfficiencyEnabled"] is True and volume.inputs["skipFinalBackup"] is True
-    assert compute_source(run, "/home-data") == "st-home-data-svm-id.example.internal:/home_data"
+    assert compute_source(run, "/home-data") == "st-home-data-svm-id.us-east-1.example.internal:/home_data"
 
 
 def test_second_generation_ontap_sizes_throughput_per_ha_pair(build: Build) -> None:
@@ -249,7 +250,7 @@ def test_new_openzfs_file_system_and_volume(build: Build) -> None:
         "no_root_squash",
     ]
     assert volume.deleted_with == "st-zfs-fs"
-    assert compute_source(run, "/zfs") == "st-zfs-fs-id.example.internal:/fsx/zfs"
+    assert compute_source(run, "/zfs") == "st-zfs-fs-id.us-east-1.example.internal:/fsx/zfs"
 
 
 def test_second_generation_openzfs_defaults_to_its_smallest_throughput(build: Build) -> None:
