@@ -63,7 +63,7 @@ class FsxOntapStorage(FsxStorage):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(
-            "pcluster:storage_fsx:FsxOntapStorage",
+            "pcluster:storage_fsx_nfs:FsxOntapStorage",
             name,
             storage,
             subnet_id,
@@ -154,7 +154,7 @@ class FsxOpenZfsStorage(FsxStorage):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(
-            "pcluster:storage_fsx:FsxOpenZfsStorage",
+            "pcluster:storage_fsx_nfs:FsxOpenZfsStorage",
             name,
             storage,
             subnet_id,

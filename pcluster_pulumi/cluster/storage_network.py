@@ -106,7 +106,7 @@ class StorageSecurityGroup(pulumi.ComponentResource):
         tags: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("pcluster:shared_storage:StorageSecurityGroup", name, None, opts)
+        super().__init__("pcluster:storage_network:StorageSecurityGroup", name, None, opts)
         self.group = aws.ec2.SecurityGroup(
             f"{name}-group",
             vpc_id=network.vpc_id,

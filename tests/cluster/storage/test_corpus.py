@@ -68,6 +68,11 @@ def test_corpus_config_builds_storage_and_accounting(build: Build, file: str) ->
 
     run = build(program)
     mounts, config = run.value
+    names = [r.name for r in run.records]
+    assert len(names) == len(set(names)), "two resources would share a URN"
+    assert all(r.parent != "storage-test" for r in run.records if r.type.startswith("aws:")), (
+        "every resource has a component parent"
+    )
     for storage in spec.shared_storage or ():
         mount_dir = normalize_mount_dir(storage.mount_dir)
         for node_type in NODE_TYPES:
