@@ -281,7 +281,8 @@ def _forbidden_keys(path: KeyPath, instance: Any, forbidden: Any) -> Iterator[Sc
             yield SchemaIssue((*path, key), message, at_key=True)
             return
     context = next(
-        (f"{k}: {instance[k]}" for k in ("Scheduler", "StorageType") if k in instance), "the other keys"
+        (f"{k}: {instance[k]}" for k in ("Scheduler", "StorageType") if k in instance),
+        next((k for k in ("VolumeId", "FileSystemId", "BackupId") if k in instance), "the other keys"),
     )
     for key in sorted(_required_in(forbidden)):
         if key in instance:

@@ -178,6 +178,8 @@ def patch_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         row = dict(row)
         if row["path"] == "Image.Os":
             row["allowed"] = "one of " + ",".join(OS_ALL)
+        if row["path"] == "Scheduling.SlurmQueues.AllocationStrategy":
+            row["allowed"] += ",prioritized,capacity-optimized-prioritized"  # added after the table
         if row["path"] == "Scheduling.SlurmSettings.Database.Uri":
             row["req"] = ""  # extension: no Uri -> managed database
         if row["path"] in (
