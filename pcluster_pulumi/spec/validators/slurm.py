@@ -6,46 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from pcluster_pulumi.node.slurm_settings import (
+    ACCOUNTING_DENY,
+    CLUSTER_DENY,
+    COMPUTE_RESOURCE_DENY,
+    QUEUE_DENY,
+)
 from pcluster_pulumi.spec.problems import KeyPath, Level
 from pcluster_pulumi.spec.validators._read import get_str, lower_key
 from pcluster_pulumi.spec.validators.base import ConfigView, Finding, Node, as_list, validator
 
 # slurm.conf parameters ParallelCluster writes itself, per level (compared case-insensitively).
-DENIED_CLUSTER_SETTINGS = frozenset(
-    [
-        "epilog",
-        "grestypes",
-        "launchparameters",
-        "prolog",
-        "reconfigflags",
-        "resumefailprogram",
-        "resumeprogram",
-        "resumetimeout",
-        "slurmctldhost",
-        "slurmctldlogfile",
-        "slurmctldparameters",
-        "slurmdlogfile",
-        "slurmuser",
-        "suspendexcnodes",
-        "suspendprogram",
-        "suspendtime",
-        "taskplugin",
-        "treewidth",
-    ]
-)
-DENIED_ACCOUNTING_SETTINGS = frozenset(
-    [
-        "accountingstoragetype",
-        "accountingstoragehost",
-        "accountingstorageport",
-        "accountingstorageuser",
-        "jobacctgathertype",
-    ]
-)
-DENIED_QUEUE_SETTINGS = frozenset(
-    ["nodes", "partitionname", "resumetimeout", "state", "suspendtime", "oversubscribe"]
-)
-DENIED_CR_SETTINGS = frozenset(["cpus", "gres", "nodeaddr", "nodehostname", "nodename", "state", "weight"])
+# One list serves this validator and the node runtime, which enforces it again when rendering.
+DENIED_CLUSTER_SETTINGS = CLUSTER_DENY
+DENIED_ACCOUNTING_SETTINGS = ACCOUNTING_DENY
+DENIED_QUEUE_SETTINGS = QUEUE_DENY
+DENIED_CR_SETTINGS = COMPUTE_RESOURCE_DENY
 RESERVED_NODE_NAME_PARTS = ("-st-", "-dy-")
 DEFAULT_DATABASE_PORT = 3306
 

@@ -48,6 +48,11 @@ def test_denied_queue_and_compute_resource_settings_are_errors(slurm, where) -> 
     ]
 
 
+def test_compute_resource_features_are_managed_by_parallelcluster(slurm, where) -> None:
+    at(slurm, CR)["CustomSlurmSettings"] = {"Features": "gpu"}
+    assert where(slurm, "CustomSlurmSettingsValidator") == [((*CR, "CustomSlurmSettings", "Features"), ERROR)]
+
+
 @pytest.mark.parametrize("node_name", ["burst-st-1", "my-dy-node"])
 def test_custom_node_name_with_reserved_st_or_dy_is_an_error(slurm, where, node_name: str) -> None:
     _settings(slurm, CustomSlurmSettings=[{"nodename": node_name, "CPUs": 4}])
