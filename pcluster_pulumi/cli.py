@@ -20,7 +20,9 @@ app = typer.Typer(
     help=(
         "AWS ParallelCluster clusters as Pulumi components.\n\n"
         "Give it the YAML you would give `pcluster create-cluster`:\n\n"
-        "  pcluster-pulumi validate cluster.yaml   # every problem, located, at once\n\n"
+        "  pcluster-pulumi validate cluster.yaml      # every problem, located, at once\n\n"
+        "  pcluster-pulumi plan cluster.yaml          # every resource, offline (no AWS, no Pulumi CLI)\n\n"
+        "  pcluster-pulumi up cluster.yaml -n demo    # deploy (needs the Pulumi CLI and AWS credentials)\n\n"
         "  pcluster-pulumi schema > cluster.schema.json   # JSON Schema for your editor"
     ),
     no_args_is_help=True,
