@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the node-runtime integration tests need: a real Slurm controller and
-# daemon (Debian packages), munge for their authentication, and cloud-init so rendered
-# user data is checked by cloud-init's own schema validator. Idempotent: a machine that
-# already has every package skips apt entirely.
+# daemon (Debian packages), munge for their authentication, cloud-init so rendered
+# user data is checked by cloud-init's own schema validator, and the block-device tools
+# the storage setup runs on loop devices (losetup/mount, blkid, mkfs.ext4, sfdisk).
+# Idempotent: a machine that already has every package skips apt entirely.
 set -euo pipefail
 
-packages=(slurmctld slurmd slurm-client munge cloud-init)
+packages=(slurmctld slurmd slurm-client munge cloud-init mount util-linux e2fsprogs fdisk)
 
 missing=()
 for pkg in "${packages[@]}"; do

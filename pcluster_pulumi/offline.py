@@ -142,6 +142,10 @@ class Plan:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
 
+#: The pulumi_aws modules the program declares resources from (storage and accounting included).
+_AWS_MODULES = ("cloudwatch", "dynamodb", "ebs", "ec2", "efs", "fsx", "iam", "rds", "route53", "s3", "vpc")
+
+
 @functools.cache
 def _settle_imports() -> None:
     """Load the provider modules the program uses, then exempt them from garbage collection.
@@ -151,7 +155,7 @@ def _settle_imports() -> None:
     """
     import pulumi_aws as aws
 
-    for module in ("cloudwatch", "dynamodb", "ec2", "iam", "route53", "s3", "vpc"):
+    for module in _AWS_MODULES:
         getattr(aws, module)
     gc.freeze()
 

@@ -20,12 +20,21 @@ from typing import Any
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.node import naming
 from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.spec.model import Database, SlurmQueue
+from pcluster_pulumi.spec.model import ClusterSpec, Database, SlurmQueue
 
-__all__ = ["RuntimeResources", "parse_database_uri", "render_runtime_config"]
+__all__ = [
+    "DEFAULT_DATABASE_USER",
+    "MYSQL_PORT",
+    "RuntimeResources",
+    "accounting_section",
+    "parse_database_uri",
+    "render_runtime_config",
+]
 
 #: MySQL's port, used when ``Database.Uri`` names none.
 MYSQL_PORT = 3306
+#: The accounting database user when ``Database.UserName`` names none (the managed database's master user).
+DEFAULT_DATABASE_USER = "clusteradmin"
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ class RuntimeResources:
     dns_domain: str | None = None
     #: (queue, compute resource) → launch template id.
     launch_template_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    #: Mount table entries from shared storage (the storage issue fills this in).
+    #: The mount table, flattened (``SharedStorage.mount_entries``; ``mount_table.RuntimeMount``).
     mounts: tuple[dict[str, Any], ...] = ()
     #: Endpoint of a managed accounting database (host, port, secret ARN), when one is created.
     managed_database: tuple[str, int, str] | None = None
@@ -54,8 +63,17 @@ def parse_database_uri(uri: str) -> tuple[str, int]:
     return rest, MYSQL_PORT
 
 
-def _accounting(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, Any] | None:
-    settings = ctx.spec.scheduling.slurm_settings
+def accounting_section(
+    spec: ClusterSpec, cluster_name: str, managed_database: tuple[str, int, str] | None = None
+) -> dict[str, Any] | None:
+    """The runtime configuration's ``scheduler.accounting`` (what ``node.config.Accounting`` reads).
+
+    ``managed_database`` is the (host, port, secret ARN) of the managed database (extension:
+    ``Database`` without ``Uri``); until it is known such a spec has no section (None), since
+    slurmdbd cannot be configured before the database exists. The one renderer of this section:
+    ``cluster.accounting`` builds its ``SlurmAccounting.config`` with it too.
+    """
+    settings = spec.scheduling.slurm_settings
     if settings is None:
         return None
     if settings.external_slurmdbd:
@@ -70,17 +88,17 @@ def _accounting(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, A
     if database.uri:
         host, port = parse_database_uri(database.uri)
         secret = database.password_secret_arn
-    elif resources.managed_database:
-        host, port, secret = resources.managed_database
+    elif managed_database:
+        host, port, secret = managed_database
     else:
         return None
     return {
         "kind": "database",
         "host": host,
         "port": port,
-        "user_name": database.user_name or "clusteradmin",
+        "user_name": database.user_name or DEFAULT_DATABASE_USER,
         "password_secret_arn": secret,
-        "database_name": database.database_name or naming.accounting_database_name(ctx.name),
+        "database_name": database.database_name or naming.accounting_database_name(cluster_name),
     }
 
 
@@ -137,7 +155,7 @@ def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> d
             dict(s) for s in (settings.custom_slurm_settings if settings else None) or ()
         ],
     }
-    accounting = _accounting(ctx, resources)
+    accounting = accounting_section(spec, ctx.name, resources.managed_database)
     if accounting:
         scheduler["accounting"] = accounting
     document: dict[str, Any] = {

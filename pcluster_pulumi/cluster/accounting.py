@@ -3,8 +3,9 @@
 Three cases, as the spec says:
 
 - ``Database`` with ``Uri`` (ParallelCluster): nothing is created but the head node's right to
-  read ``PasswordSecretArn`` and, when the database's security group is known, an ingress rule
-  from the head node on the database port (ParallelCluster leaves both to the user).
+  read ``PasswordSecretArn`` (this is the one place that grants it) and, when the database's
+  security group is known, an ingress rule from the head node on the database port
+  (ParallelCluster leaves the rule to the user).
 - ``Database`` without ``Uri`` (pcluster-pulumi extension): an Aurora MySQL Serverless v2
   cluster with one ``db.serverless`` instance, its subnet group, parameter group and security
   group (only the head node may connect). The master password lives in a secret RDS manages,
@@ -13,7 +14,9 @@ Three cases, as the spec says:
 - ``ExternalSlurmdbd``: slurmctld talks to that host and port; nothing is created.
 
 ``accounting_config`` gives the ``scheduler.accounting`` section of the node runtime
-configuration (``node.config.Accounting``) for each case.
+configuration (``node.config.Accounting``) for each case, through the one renderer
+``runtime_config.accounting_section``. ``check_accounting`` is the pure refusal of what cannot be
+built (``Cluster`` calls it before registering anything).
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ import pulumi_aws as aws
 from pcluster_pulumi.cluster.deletion import policy_options, rds_cluster_args
 from pcluster_pulumi.cluster.storage_fsx import nested
 from pcluster_pulumi.node import naming
+from pcluster_pulumi.runtime_config import (
+    DEFAULT_DATABASE_USER,
+    MYSQL_PORT,
+    accounting_section,
+    parse_database_uri,
+)
 from pcluster_pulumi.spec.model import ClusterSpec, Database
 
 __all__ = [
@@ -36,19 +45,17 @@ __all__ = [
     "SlurmAccounting",
     "accounting_config",
     "accounting_mode",
-    "database_endpoint",
+    "check_accounting",
     "database_subnets",
     "secret_read_policy",
 ]
 
-MYSQL_PORT = 3306
 ENGINE = "aurora-mysql"
 #: Pinned so a redeploy never upgrades the database; 3.08 is the first to scale Serverless v2 to 0 ACU.
 ENGINE_VERSION = "8.0.mysql_aurora.3.08.0"
 PARAMETER_FAMILY = "aurora-mysql8.0"
 #: What ParallelCluster's serverless-database template sets for slurmdbd's long transactions.
 PARAMETERS: list[Any] = [{"name": "innodb_lock_wait_timeout", "value": "900"}]
-DEFAULT_ADMIN = "clusteradmin"
 AUTO_PAUSE_SECONDS = 3600
 BACKUP_RETENTION_DAYS = 7
 
@@ -81,46 +88,34 @@ def accounting_mode(spec: ClusterSpec) -> Mode | None:
     return None
 
 
-def database_endpoint(uri: str) -> tuple[str, int]:
-    """``Database.Uri`` (``host`` or ``host:port``) → (host, port); 3306 when no port is given."""
-    rest = uri.split("://", 1)[-1].rstrip("/")
-    host, sep, port = rest.rpartition(":")
-    return (host, int(port)) if sep and port.isdigit() else (rest, MYSQL_PORT)
-
-
 def accounting_config(
     spec: ClusterSpec, cluster_name: str, managed: ManagedDatabase | None = None
 ) -> dict[str, Any] | None:
-    """The runtime configuration's ``scheduler.accounting`` (what ``node.config.Accounting`` reads).
+    """The runtime configuration's ``scheduler.accounting`` (``runtime_config.accounting_section``).
 
     ``managed`` gives the endpoint and secret of the managed database; without it a managed
     spec raises, since slurmdbd cannot be configured before the database exists.
     """
-    mode = accounting_mode(spec)
-    settings = spec.scheduling.slurm_settings
-    if mode is None or settings is None:
-        return None
-    if mode == "external":
-        external = settings.external_slurmdbd
-        assert external is not None
-        return {"kind": "external", "host": external.host, "port": external.port}
-    database = settings.database
-    assert database is not None
-    if mode == "existing":
-        host, port = database_endpoint(str(database.uri))
-        secret = database.password_secret_arn
-    elif managed is None:
+    if accounting_mode(spec) == "managed" and managed is None:
         raise ValueError("the managed accounting database's endpoint is needed to configure slurmdbd")
-    else:
-        host, port, secret = managed.host, managed.port, managed.secret_arn
-    return {
-        "kind": "database",
-        "host": host,
-        "port": port,
-        "user_name": database.user_name or DEFAULT_ADMIN,
-        "password_secret_arn": secret,
-        "database_name": database.database_name or naming.accounting_database_name(cluster_name),
-    }
+    endpoint = (managed.host, managed.port, managed.secret_arn) if managed else None
+    return accounting_section(spec, cluster_name, endpoint)
+
+
+def check_accounting(spec: ClusterSpec, subnet_azs: Mapping[str, str]) -> None:
+    """Raise ValueError (one sentence saying what to change) for accounting this spec cannot get.
+
+    Pure, so ``Cluster`` can refuse such a spec before it registers any resource.
+    """
+    database = _database(spec)
+    if accounting_mode(spec) != "managed" or database is None:
+        return
+    if database.password_secret_arn:
+        raise ValueError(
+            "Scheduling.SlurmSettings.Database.PasswordSecretArn needs a Uri: the managed database's "
+            "password is created and rotated by RDS; remove PasswordSecretArn or give Uri"
+        )
+    database_subnets(spec, subnet_azs)
 
 
 def database_subnets(spec: ClusterSpec, subnet_azs: Mapping[str, str]) -> list[str]:
@@ -190,19 +185,17 @@ class SlurmAccounting(pulumi.ComponentResource):
         self.security_group: aws.ec2.SecurityGroup | None = None
         self.secret_arn: pulumi.Output[str] | None = None
         database = _database(spec)
+        check_accounting(spec, subnet_azs)
         if self.mode == "managed" and database is not None:
-            if database.password_secret_arn:
-                raise ValueError(
-                    "Scheduling.SlurmSettings.Database.PasswordSecretArn needs a Uri: the managed database's "
-                    "password is created and rotated by RDS; remove PasswordSecretArn or give Uri"
-                )
             managed = self._managed(spec, cluster_name, database, vpc_id, subnet_azs)
             self.config = managed.apply(lambda m: accounting_config(spec, cluster_name, m))
         else:
             if self.mode == "existing" and database is not None:
                 self.secret_arn = pulumi.Output.from_input(str(database.password_secret_arn))
                 if database_security_group_id:
-                    self._admit_head_node(database_security_group_id, database_endpoint(str(database.uri))[1])
+                    self._admit_head_node(
+                        database_security_group_id, parse_database_uri(str(database.uri))[1]
+                    )
             self.config = pulumi.Output.from_input(accounting_config(spec, cluster_name))
         self.secret_policy: aws.iam.RolePolicy | None = None
         if self.secret_arn is not None and head_role_name is not None:
@@ -281,7 +274,7 @@ class SlurmAccounting(pulumi.ComponentResource):
             "engine_mode": "provisioned",
             "engine_version": ENGINE_VERSION,
             "database_name": database.database_name or naming.accounting_database_name(cluster_name),
-            "master_username": database.user_name or DEFAULT_ADMIN,
+            "master_username": database.user_name or DEFAULT_DATABASE_USER,
             "manage_master_user_password": True,
             "storage_encrypted": True,
             "port": MYSQL_PORT,

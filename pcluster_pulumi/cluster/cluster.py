@@ -8,23 +8,28 @@ Usable in any Pulumi Python program::
 
 The spec is loaded and validated first (a bad config raises ``SpecError`` listing every
 located problem, before anything is registered). AWS facts are then resolved by invokes, once,
-through the component's provider, and the children are built in dependency order:
+through the component's provider; what the cluster cannot build (an unsupported scheduler,
+storage or accounting it cannot create) raises ``UnsupportedSpecError`` before any child exists.
+The children are built in dependency order:
 
-    Network → Bucket, InstanceTable, Dns, ClusterLogs → Iam → SlurmQueues → FleetPolicy
-            → HeadNode → Monitoring
+    Network → Bucket, InstanceTable, Dns, ClusterLogs → Iam → SharedStorage, SlurmAccounting
+            → SlurmQueues → FleetPolicy → RuntimeConfig → HeadNode → EBS attachments, Monitoring
 
-Shared storage and Slurm accounting on RDS (a later issue) plug in between ``Network`` and
-``HeadNode``: ``storage_inputs()`` hands them what they need (security groups, subnet AZs,
-the head node's AZ) and ``RuntimeResources.mounts`` carries their mount table to the nodes.
+Shared storage and accounting reach the nodes through the runtime configuration: its
+``mounts`` (the mount table) and ``scheduler.accounting``. The head node waits for that object,
+so it boots only once every file system can be mounted and the accounting database answers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 
+from pcluster_pulumi.cluster.accounting import SlurmAccounting, accounting_mode, check_accounting
 from pcluster_pulumi.cluster.bucket import Bucket, RuntimeConfig
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.cluster.dns import Dns
@@ -34,6 +39,7 @@ from pcluster_pulumi.cluster.iam import FleetPolicy, Iam
 from pcluster_pulumi.cluster.instance_table import InstanceTable
 from pcluster_pulumi.cluster.monitoring import ClusterLogs, Monitoring
 from pcluster_pulumi.cluster.network import Network
+from pcluster_pulumi.cluster.shared_storage import SharedStorage, check_storage
 from pcluster_pulumi.cluster.slurm_queues import SlurmQueues
 from pcluster_pulumi.cluster.user_data import node_user_data
 from pcluster_pulumi.node import naming
@@ -81,15 +87,8 @@ def check_supported(spec: ClusterSpec, name: str) -> None:
 def deferred_features(spec: ClusterSpec) -> list[str]:
     """Valid settings this version accepts but does not deploy yet (each becomes a warning)."""
     out = []
-    if spec.shared_storage:
-        out.append(
-            f"SharedStorage ({len(spec.shared_storage)} of them) is not provisioned yet: no shared mounts"
-        )
     if spec.login_nodes:
         out.append("LoginNodes: only the pools' security groups are created; login instances come later")
-    settings = spec.scheduling.slurm_settings
-    if settings and settings.database and not settings.database.uri:
-        out.append("SlurmSettings.Database without Uri (managed RDS accounting) is not provisioned yet")
     if spec.directory_service:
         out.append("DirectoryService is not configured on the nodes yet (only its secret is readable)")
     proxies = [spec.head_node.networking.proxy, *(q.networking.proxy for q in spec.queues)]
@@ -101,11 +100,25 @@ def deferred_features(spec: ClusterSpec) -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def refusing_unsupported() -> Iterator[None]:
+    """Turn a component's ValueError about the spec into ``UnsupportedSpecError`` (one clear line)."""
+    try:
+        yield
+    except UnsupportedSpecError:
+        raise
+    except ValueError as exc:
+        raise UnsupportedSpecError(str(exc)) from exc
+
+
 class Cluster(pulumi.ComponentResource):
-    """An HPC cluster from a ParallelCluster v3 config: network, IAM, tables, DNS, queues, head node."""
+    """An HPC cluster from a ParallelCluster v3 config: network, IAM, DNS, storage, queues, head node."""
 
     spec: ClusterSpec
     context: ClusterContext
+    storage: SharedStorage
+    #: None when the spec asks for no Slurm accounting (no ``Database`` or ``ExternalSlurmdbd``).
+    accounting: SlurmAccounting | None
     head_node_instance_id: pulumi.Output[str]
     head_node_private_ip: pulumi.Output[str]
 
@@ -131,6 +144,9 @@ class Cluster(pulumi.ComponentResource):
                 "configure the provider (aws:region) for the spec's region"
             )
         ctx = self.context = ClusterContext(name, self.spec, self.facts)
+        with refusing_unsupported():
+            check_storage(self.spec)
+            check_accounting(self.spec, {s: f.availability_zone for s, f in self.facts.subnets.items()})
         for message in deferred_features(self.spec):
             pulumi.log.warn(message, resource=self)
         child = pulumi.ResourceOptions(parent=self)
@@ -150,6 +166,8 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
 
+        storage_ready = self._storage_and_accounting(name, child)
+
         # Where nodes boot from: known once the interface, bucket and zone exist.
         self._boot = pulumi.Output.all(
             self.network.head_private_ip, self.bucket.bucket_name, self.dns.hosted_zone_id
@@ -162,7 +180,7 @@ class Cluster(pulumi.ComponentResource):
             user_data=self._user_data("compute"),
             opts=child,
         )
-        ready = list(self.iam.head.ready)
+        ready = list(self.iam.head.ready) + storage_ready
         if self.iam.head.role is not None:
             fleet = FleetPolicy(
                 f"{name}-fleet-policy",
@@ -191,6 +209,7 @@ class Cluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.storage_attachments = self.storage.attach_to_head_node(self.head_node.instance_id)
         self.monitoring = Monitoring(
             f"{name}-monitoring",
             ctx,
@@ -201,6 +220,44 @@ class Cluster(pulumi.ComponentResource):
         self.head_node_instance_id = self.head_node.instance_id
         self.head_node_private_ip = self.head_node.private_ip
         self.register_outputs(self.outputs())
+
+    def _storage_and_accounting(self, name: str, child: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+        """Build SharedStorage and SlurmAccounting; return the policies the head node must wait for."""
+        ctx, facts = self.context, self.facts
+        network = self.network.storage_network(ctx)
+        head_role = self.iam.head.role
+        with refusing_unsupported():
+            self.storage = SharedStorage(
+                f"{name}-storage", self.spec, network=network, tags=ctx.tags, opts=child
+            )
+            self.accounting = None
+            if accounting_mode(self.spec) is not None:
+                self.accounting = SlurmAccounting(
+                    f"{name}-accounting",
+                    self.spec,
+                    cluster_name=name,
+                    vpc_id=network.vpc_id,
+                    subnet_azs=network.subnet_azs,
+                    head_security_groups=network.head_groups,
+                    head_role_name=head_role.name if head_role is not None else None,
+                    tags=ctx.tags,
+                    opts=child,
+                )
+        # Only roles the cluster created get policies; a user's own role must carry the rights.
+        roles: dict[str, pulumi.Input[str]] = {"head": head_role.name} if head_role is not None else {}
+        roles.update(
+            {f"queue-{q}": ref.role.name for q, ref in self.iam.queues.items() if ref.role is not None}
+        )
+        ready: list[pulumi.Resource] = list(
+            self.storage.efs_client_policies(
+                roles, partition=facts.partition, region=facts.region, account_id=facts.account_id
+            )
+        )
+        if self.accounting is not None and self.accounting.secret_policy is not None:
+            ready.append(self.accounting.secret_policy)
+        head_architecture = facts.instance_type(self.spec.head_node.instance_type).architecture
+        self._mounts = self.storage.mount_entries(self.network.head_private_ip, head_architecture)
+        return ready
 
     def _user_data(self, role: str) -> pulumi.Output[str]:
         """Cloud-init for a node role: where the configuration and node package are, and the head node."""
@@ -217,7 +274,8 @@ class Cluster(pulumi.ComponentResource):
         keys = list(lt_ids)
 
         def resolve(values: list[Any]) -> RuntimeResources:
-            boot, ids = values[0], values[1:]
+            boot, mounts, accounting, ids = values[0], values[1], values[2], values[3:]
+            managed = self.accounting is not None and self.accounting.mode == "managed"
             return RuntimeResources(
                 head_node_private_ip=boot["head_ip"],
                 bucket=boot["bucket"],
@@ -225,9 +283,16 @@ class Cluster(pulumi.ComponentResource):
                 hosted_zone_id=boot["hosted_zone_id"],
                 dns_domain=self.dns.domain if boot["hosted_zone_id"] else None,
                 launch_template_ids=dict(zip(keys, ids, strict=True)),
+                mounts=tuple(mounts),
+                managed_database=(
+                    (accounting["host"], int(accounting["port"]), accounting["password_secret_arn"])
+                    if managed and accounting
+                    else None
+                ),
             )
 
-        return pulumi.Output.all(self._boot, *lt_ids.values()).apply(resolve)
+        accounting = self.accounting.config if self.accounting is not None else None
+        return pulumi.Output.all(self._boot, self._mounts, accounting, *lt_ids.values()).apply(resolve)
 
     def outputs(self) -> dict[str, Any]:
         """What a program exports about the cluster (camelCase, as stack outputs are)."""
@@ -248,14 +313,5 @@ class Cluster(pulumi.ComponentResource):
             "launchTemplates": self.queues.launch_template_names(),
             "headSecurityGroupIds": self.network.head_security_group_ids,
             "computeSecurityGroupIds": self.network.compute_security_group_ids,
-        }
-
-    def storage_inputs(self) -> dict[str, Any]:
-        """What shared storage needs from the cluster: VPC, AZs, the groups that must reach it."""
-        ctx = self.context
-        return {
-            "vpc_id": ctx.vpc_id,
-            "head_availability_zone": ctx.head_availability_zone,
-            "subnet_availability_zones": {s: f.availability_zone for s, f in self.facts.subnets.items()},
-            "client_security_group_ids": self.network.storage_client_groups(),
+            **self.storage.ids,
         }

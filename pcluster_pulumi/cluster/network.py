@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
+from pcluster_pulumi.cluster.storage_network import StorageNetwork
 from pcluster_pulumi.node.slurm_layout import SlurmLayout
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
 
@@ -244,10 +245,14 @@ class Network(pulumi.ComponentResource):
         extra = queue.networking.additional_security_groups or ()
         return [*(self.group_id(k) for k in keys), *extra]
 
-    def storage_client_groups(self) -> list[pulumi.Input[str]]:
-        """Every group a node of this cluster may carry: what a shared file system must admit."""
-        keys = dict.fromkeys(
-            [*self.plan.head_groups, *self.plan.compute_groups]
-            + [g for gs in self.plan.login_groups.values() for g in gs]
+    def storage_network(self, ctx: ClusterContext) -> StorageNetwork:
+        """What shared storage and the accounting database need: the VPC, subnet AZs, and every node
+        group keyed as in the plan (``head``, ``compute``, ``login-<pool>`` or a user's ``sg-…``)."""
+        login = [g for gs in self.plan.login_groups.values() for g in gs]
+        return StorageNetwork(
+            vpc_id=ctx.vpc_id,
+            subnet_azs={s: f.availability_zone for s, f in ctx.facts.subnets.items()},
+            head_groups={k: self.group_id(k) for k in self.plan.head_groups},
+            compute_groups={k: self.group_id(k) for k in self.plan.compute_groups},
+            login_groups={k: self.group_id(k) for k in dict.fromkeys(login)},
         )
-        return [self.group_id(k) for k in keys]

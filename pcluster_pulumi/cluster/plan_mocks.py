@@ -2,8 +2,11 @@
 
 Invokes are answered from ``OfflineFacts`` (``facts_offline.py``). A created resource gets its
 inputs back plus the computed fields the program reads — ``arn``, a zone id, generated names,
-a private IP — derived from its logical name, so every plan of a spec is byte-identical and a
-test can follow an id (``<logical name>-id``) from one resource into another's inputs.
+a private IP, storage DNS and mount names, the RDS endpoint and managed secret
+(``storage_offline.computed_outputs``) — derived from its logical name, so every plan of a spec
+is byte-identical and a test can follow an id (``<logical name>-id``) from one resource into
+another's inputs. A read of existing storage (``Resource.get``) is answered by
+``storage_offline.read_state`` from the id the spec gives.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from pulumi.runtime import mocks
 
 from pcluster_pulumi.cluster.facts_offline import OfflineFacts, instance_type_facts
+from pcluster_pulumi.cluster.storage_offline import computed_outputs, read_state
 
 __all__ = ["PlanMocks"]
 
@@ -97,7 +101,12 @@ class PlanMocks(mocks.Mocks):
         raise NotImplementedError(f"offline plan has no answer for invoke {token}")
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        """Echo the inputs, add the computed outputs the program reads, id ``<name>-id``."""
+        """Echo the inputs, add the computed outputs the program reads, id ``<name>-id``; answer reads."""
+        if args.resource_id:  # a read of existing storage (Resource.get)
+            state = read_state(args.typ, args.resource_id, self.facts.region, self.facts.account_id)
+            if state is None:
+                raise NotImplementedError(f"offline plan cannot read {args.typ} {args.resource_id}")
+            return args.resource_id, state
         name, inputs, f = args.name, dict(args.inputs), self.facts
         partition, _ = self.facts.partition_facts()
         resource_id = f"{name}-id"
@@ -136,4 +145,5 @@ class PlanMocks(mocks.Mocks):
             out["arn"] = (
                 f"arn:{partition}:cloudwatch:{f.region}:{f.account_id}:alarm:{inputs.get('name', name)}"
             )
+        out.update(computed_outputs(args.typ, resource_id, f.region, f.account_id))
         return resource_id, out

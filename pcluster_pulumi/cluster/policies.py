@@ -5,7 +5,8 @@ cluster's launch templates, into its subnets, with its security groups and AMIs;
 terminate only instances tagged with this cluster's name; it reads and writes only this
 cluster's DynamoDB tables, Route 53 zone, log group and bucket prefix. Compute nodes may only
 read. Nothing here allows ``*`` actions, and ``*`` resources appear only for the EC2 Describe
-calls and CloudWatch metrics, which AWS cannot scope (the latter is pinned by namespace).
+calls and CloudWatch metrics, which AWS cannot scope (the latter is pinned by namespace). The
+accounting database's password is granted by ``cluster/accounting.py``, not here.
 
 Ids that exist only after deployment (launch template ids, the hosted zone) are parameters,
 so the components call these functions inside ``Output.apply`` and tests call them directly.
@@ -198,13 +199,13 @@ def head_node_statements(
         )
     out += _bucket_statements(ctx, bucket, prefix)
     settings = spec.scheduling.slurm_settings
-    database = settings.database if settings else None
     directory = spec.directory_service
+    # The accounting database's password is granted by SlurmAccounting (cluster/accounting.py),
+    # which also covers the managed database's secret that exists only after deployment.
     out += _secret_statements(
         "ClusterSecrets",
         [
             settings.munge_key_secret_arn if settings else None,
-            database.password_secret_arn if database else None,
             directory.password_secret_arn if directory else None,
         ],
     )

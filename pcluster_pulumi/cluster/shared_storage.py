@@ -47,6 +47,7 @@ __all__ = [
     "EFS_CLIENT_ACTIONS",
     "SharedStorage",
     "StorageNetwork",
+    "check_storage",
 ]
 
 #: What a node needs to mount an EFS file system with ``IamAuthorization`` (ParallelCluster grants the same).
@@ -63,11 +64,32 @@ def _file_system_id(name: str) -> Callable[[dict[str, dict[str, Any]]], str]:
     return lambda facts: str(facts[name]["file_system_id"])
 
 
+def _flatten(values: list[Any]) -> list[str]:
+    """Ids in spec order; an EBS entry contributes a list (one volume, or the RAID members)."""
+    return [str(i) for v in values for i in (v if isinstance(v, (list, tuple)) else [v])]
+
+
 def _is_new(storage: StorageSpec) -> bool:
     settings = storage.settings
     return storage.storage_type != "FileCache" and not any(
         getattr(settings, key, None) for key in ("volume_id", "file_system_id")
     )
+
+
+def check_storage(spec: ClusterSpec) -> None:
+    """Raise ValueError (one sentence saying what to change) for storage this spec cannot get.
+
+    Pure, so ``Cluster`` can refuse such a spec before it registers any resource.
+    """
+    internal_efs = spec.head_node.shared_storage_type == "Efs"
+    for storage in spec.shared_storage or ():
+        if storage.name == INTERNAL_EFS_NAME and internal_efs:
+            raise ValueError(
+                f"SharedStorage name {INTERNAL_EFS_NAME!r} is reserved for the internal EFS of "
+                "HeadNode.SharedStorageType: Efs; rename the storage"
+            )
+    if any(_is_new(s) and s.storage_type.startswith("Fsx") for s in spec.shared_storage or ()):
+        fsx_subnet(spec)  # a new FSx file system needs a queue subnet to live in
 
 
 class SharedStorage(pulumi.ComponentResource):
@@ -100,10 +122,9 @@ class SharedStorage(pulumi.ComponentResource):
             "efsIds": [],
             "fsxIds": [],
         }
+        check_storage(spec)
         head_subnet = spec.head_node.networking.subnet_id
         for storage in spec.shared_storage or ():
-            if storage.name == INTERNAL_EFS_NAME and spec.head_node.shared_storage_type == "Efs":
-                raise ValueError(f"storage name {INTERNAL_EFS_NAME!r} is reserved for the internal EFS")
             key = resource_key(storage.name)
             entry = self._entry(f"{name}-{key}", key, storage, network.subnet_azs[head_subnet])
             self.entries[storage.name] = entry
@@ -121,7 +142,8 @@ class SharedStorage(pulumi.ComponentResource):
             self.entries[INTERNAL_EFS_NAME] = internal
             facts[INTERNAL_EFS_NAME] = internal.resolved
         self.resolved = pulumi.Output.all(**facts).apply(dict) if facts else pulumi.Output.from_input({})
-        self.ids = {k: pulumi.Output.all(*v).apply(list) for k, v in outputs.items()}
+        # Flat lists of ids, as ParallelCluster's EBSIds / RAIDIds / EFSIds / FSXIds outputs.
+        self.ids = {k: pulumi.Output.all(*v).apply(_flatten) for k, v in outputs.items()}
         self.register_outputs({"resolved": self.resolved, **self.ids})
 
     def _entry(

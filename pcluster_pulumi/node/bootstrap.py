@@ -30,9 +30,21 @@ USER_DATA_LIMIT = 16 * 1024
 _UNIT_COMMON = "[Install]\nWantedBy=multi-user.target\n"
 UNITS = {
     "head": {
+        # Only with an accounting database: slurm-config writes slurmdbd.conf then.
+        "pcluster-pulumi-slurmdbd.service": (
+            "[Unit]\nDescription=Slurm accounting daemon (pcluster-pulumi)\n"
+            "After=network-online.target munge.service\nWants=network-online.target\n"
+            "ConditionPathExists=/etc/slurm/slurmdbd.conf\n\n"
+            "[Service]\nEnvironmentFile=/etc/pcluster-pulumi/slurm.env\n"
+            # slurmdbd reads slurmdbd.conf from the directory of SLURM_CONF.
+            "Environment=SLURM_CONF=/etc/slurm/slurm.conf\n"
+            "ExecStart=/bin/sh -c 'exec \"$SLURM_PREFIX/sbin/slurmdbd\" -D'\n"
+            "Restart=on-failure\nRestartSec=10\nLimitNOFILE=131072\n\n" + _UNIT_COMMON
+        ),
         "pcluster-pulumi-slurmctld.service": (
             "[Unit]\nDescription=Slurm controller (pcluster-pulumi)\n"
-            "After=network-online.target munge.service\nWants=network-online.target\n\n"
+            "After=network-online.target munge.service pcluster-pulumi-slurmdbd.service\n"
+            "Wants=network-online.target\n\n"
             "[Service]\nEnvironmentFile=/etc/pcluster-pulumi/slurm.env\n"
             "ExecStart=/bin/sh -c 'exec \"$SLURM_PREFIX/sbin/slurmctld\" -D -f /etc/slurm/slurm.conf'\n"
             "Restart=on-failure\nLimitNOFILE=131072\n\n" + _UNIT_COMMON

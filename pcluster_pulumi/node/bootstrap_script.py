@@ -1,22 +1,27 @@
 """The shell script cloud-init runs on every node; it only orders the boot steps.
 
-Everything testable lives in ``setup.py`` (Python); this script installs what is missing,
-fetches the runtime configuration and the node package from the cluster bucket, then runs
-the steps for the node's role. A compute node that fails to boot powers itself off (its
-launch template says ``terminate``), so a broken node never lingers.
+Everything testable lives in ``setup.py`` and ``storage_setup.py`` (Python); this script
+installs what is missing, fetches the runtime configuration and the node package from the
+cluster bucket, sets up the mount table's storage, then runs the steps for the node's role.
+A compute node that fails to boot powers itself off (its launch template says
+``terminate``), so a broken node never lingers.
 """
 
 SCRIPT = r"""#!/bin/bash
 # pcluster-pulumi node bootstrap; settings come from /etc/pcluster-pulumi/bootstrap.env.
-set -euo pipefail
+# -E: the ERR trap also fires inside functions (without it a failing step exits silently).
+set -Eeuo pipefail
 . /etc/pcluster-pulumi/bootstrap.env
 exec > >(tee -a /var/log/pcluster-pulumi-bootstrap.log) 2>&1
 LIB=/opt/pcluster-pulumi/lib
-SHARED=/opt/pcluster-pulumi/shared
 CONF=/etc/pcluster-pulumi/node-config.json
 export PYTHONPATH="$LIB" PCLUSTER_PULUMI_NODE_CONFIG="$CONF" AWS_DEFAULT_REGION="$REGION"
 
+node_setup() { python3 -m pcluster_pulumi.node.setup "$@"; }
+
 fail() {
+    # In a command substitution only leave it: the main shell reports the failure.
+    if [ "$BASHPID" != "$$" ]; then exit 1; fi
     echo "bootstrap failed: $*"
     if [ "$ROLE" = compute ]; then shutdown -h now; fi
     exit 1
@@ -32,11 +37,11 @@ install_packages() {
         if command -v apt-get >/dev/null; then
             export DEBIAN_FRONTEND=noninteractive
             apt-get update -qq
-            apt-get install -y -qq slurmctld slurmd slurm-client munge python3-boto3 \
+            apt-get install -y -qq slurmctld slurmd slurmdbd slurm-client munge python3-boto3 \
                 nfs-common nfs-kernel-server
         else
             dnf install -y -q epel-release || true
-            dnf install -y -q slurm slurm-slurmctld slurm-slurmd munge python3-boto3 nfs-utils
+            dnf install -y -q slurm slurm-slurmctld slurm-slurmd slurm-slurmdbd munge python3-boto3 nfs-utils
         fi
     fi
     echo "SLURM_PREFIX=$SLURM_PREFIX" > /etc/pcluster-pulumi/slurm.env
@@ -59,12 +64,13 @@ PY
 
 setup_munge() {
     install -d -m 700 -o munge -g munge /etc/munge
-    if python3 -m pcluster_pulumi.node.setup munge-key /etc/munge/munge.key.new; then
+    if node_setup munge-key /etc/munge/munge.key.new; then
         mv /etc/munge/munge.key.new /etc/munge/munge.key
     elif [ "$ROLE" = head ]; then
         [ -s /etc/munge/munge.key ] || dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
     else
-        install -m 400 "$SHARED/munge.key" /etc/munge/munge.key
+        shared=$(node_setup shared-dir "$ROLE")
+        install -m 400 "$shared/.munge/.munge.key" /etc/munge/munge.key
     fi
     chown munge:munge /etc/munge/munge.key
     chmod 400 /etc/munge/munge.key
@@ -72,28 +78,26 @@ setup_munge() {
     systemctl restart munge
 }
 
-mount_storage() {
-    if [ "$ROLE" != head ]; then
-        mkdir -p "$SHARED"
-        echo "$HEAD_IP:$SHARED $SHARED nfs ro,hard,_netdev,noatime 0 0" >> /etc/fstab
-    fi
-    python3 -m pcluster_pulumi.node.setup fstab "$ROLE" | while read -r line; do
-        [ -n "$line" ] || continue
-        mkdir -p "$(echo "$line" | awk '{print $2}')"
-        grep -qxF "$line" /etc/fstab || echo "$line" >> /etc/fstab
-    done
-    mount -a
-}
-
 head_node() {
-    mkdir -p "$SHARED" /var/spool/slurmctld /var/log/slurm /run/slurm /var/log/pcluster-pulumi /etc/exports.d
+    mkdir -p /var/spool/slurmctld /var/log/slurm /run/slurm /var/log/pcluster-pulumi
     chown slurm:slurm /var/spool/slurmctld /var/log/slurm /run/slurm /var/log/pcluster-pulumi
-    install -m 400 /etc/munge/munge.key "$SHARED/munge.key"
-    echo "$SHARED *(ro,no_root_squash,sync)" > /etc/exports.d/pcluster-pulumi.exports
-    systemctl enable --now nfs-server && exportfs -ra
-    python3 -m pcluster_pulumi.node.setup slurm-config
-    install -d "$SHARED/slurm" && cp /etc/slurm/slurm.conf /etc/slurm/gres.conf "$SHARED/slurm/"
+    node_setup slurm-config
+    # Compute and login nodes read the munge key (login nodes also the Slurm files) from the
+    # directory the head node shares with each of them (the mount table names both).
+    compute_shared=$(node_setup shared-dir compute)
+    login_shared=$(node_setup shared-dir login)
+    for dir in "$compute_shared" "$login_shared"; do
+        install -d -m 700 "$dir/.munge"
+        install -m 400 /etc/munge/munge.key "$dir/.munge/.munge.key"
+    done
+    install -d "$login_shared/slurm"
+    cp /etc/slurm/slurm.conf /etc/slurm/gres.conf "$login_shared/slurm/"
     systemctl daemon-reload
+    if [ -f /etc/slurm/slurmdbd.conf ]; then
+        # slurmdbd refuses a slurmdbd.conf its SlurmUser does not own.
+        chown slurm:slurm /etc/slurm/slurmdbd.conf
+        systemctl enable --now pcluster-pulumi-slurmdbd
+    fi
     systemctl enable --now pcluster-pulumi-slurmctld pcluster-pulumi-keeper
 }
 
@@ -103,7 +107,7 @@ compute_node() {
     token=$(curl -sf -X PUT "$imds/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
     instance_id=$(curl -sf -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/instance-id")
     for attempt in $(seq 1 60); do
-        if name=$(python3 -m pcluster_pulumi.node.setup node-name "$instance_id"); then break; fi
+        if name=$(node_setup node-name "$instance_id"); then break; fi
         sleep 5
     done
     [ -n "${name:-}" ] || fail "no node record for $instance_id"
@@ -113,17 +117,21 @@ compute_node() {
 }
 
 login_node() {
-    echo "export SLURM_CONF=$SHARED/slurm/slurm.conf" > /etc/profile.d/pcluster-pulumi-slurm.sh
+    shared=$(node_setup shared-dir login)
+    echo "export SLURM_CONF=$shared/slurm/slurm.conf" > /etc/profile.d/pcluster-pulumi-slurm.sh
     . /etc/pcluster-pulumi/slurm.env
     echo "export PATH=\$PATH:$SLURM_PREFIX/bin" >> /etc/profile.d/pcluster-pulumi-slurm.sh
 }
 
 install_packages
 fetch_runtime
-[ "$ROLE" = head ] || mount_storage
+# Volumes, RAID, file systems, fstab and (head) NFS exports, from the mount table.
+node_setup storage "$ROLE"
 setup_munge
-[ "$ROLE" != head ] || { mount_storage; head_node; }
-[ "$ROLE" != compute ] || compute_node
-[ "$ROLE" != login ] || login_node
+case "$ROLE" in
+    head) head_node ;;
+    compute) compute_node ;;
+    login) login_node ;;
+esac
 echo "bootstrap of $ROLE node for cluster $CLUSTER done"
 """

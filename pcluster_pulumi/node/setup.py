@@ -1,40 +1,32 @@
 """Boot-time steps the bootstrap script runs on a node: ``python3 -m pcluster_pulumi.node.setup STEP``.
 
 Kept in Python (not shell) so each step is unit-tested: finding the node's name, the munge
-key, the Slurm files, the mount table. The shell script only orders the steps.
+key, the Slurm files, the mount table and the storage behind it. The shell script only
+orders the steps.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import socket
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pcluster_pulumi.node import imds
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.node.config import ConfigError, NodeConfig
 from pcluster_pulumi.node.slurm_files import write_all
 from pcluster_pulumi.node.slurm_layout import SlurmLayout
+from pcluster_pulumi.node.storage_plan import DEFAULT_OPTIONS, FSTAB_TYPES, parse_mounts, shared_dir
+from pcluster_pulumi.node.storage_setup import LocalHost, StorageError, StorageSetup
 
-_FSTAB_TYPES = {
-    "nfs": "nfs",
-    "efs": "nfs4",
-    "lustre": "lustre",
-    "ontap": "nfs",
-    "openzfs": "nfs",
-    "filecache": "lustre",
-}
-_DEFAULT_OPTIONS = {
-    "nfs": "hard,_netdev,noatime",
-    "efs": "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev",
-    "lustre": "defaults,_netdev,flock,user_xattr,noatime,noauto,x-systemd.automount",
-    "ontap": "nfsvers=4,_netdev",
-    "openzfs": "nfsvers=4.1,_netdev",
-    "filecache": "defaults,_netdev,flock,user_xattr,noatime",
-}
+#: Network kinds only: ``fstab_lines`` leaves block devices as the mount table names them.
+_FSTAB_TYPES = {kind: fstype for kind, fstype in FSTAB_TYPES.items() if kind not in ("ebs", "raid")}
+_DEFAULT_OPTIONS = DEFAULT_OPTIONS
 
 
 def node_name_of(clients: Clients, config: NodeConfig, instance_id: str) -> str | None:
@@ -78,6 +70,38 @@ def munge_key(clients: Clients, config: NodeConfig) -> bytes | None:
     return key
 
 
+def database_password(secret_string: str) -> str:
+    """The accounting database password a secret holds.
+
+    RDS-managed master secrets are JSON (``{"username": …, "password": …}``); a user's
+    ``PasswordSecretArn`` holds the bare password, as ParallelCluster expects. A bare password
+    that merely looks like JSON but is not an object stays what it is.
+    """
+    text = secret_string.strip()
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            password = document.get("password")
+            if not isinstance(password, str) or not password:
+                raise ValueError(
+                    "the accounting database secret is a JSON object without a 'password' string"
+                )
+            return password
+    return secret_string.rstrip("\r\n")
+
+
+def accounting_password(clients: Clients, config: NodeConfig) -> str | None:
+    """The slurmdbd database password from Secrets Manager; None without a database."""
+    accounting = config.scheduler.accounting
+    if accounting is None or accounting.kind != "database" or not accounting.password_secret_arn:
+        return None
+    secret = clients.secretsmanager.get_secret_value(SecretId=accounting.password_secret_arn)
+    return database_password(secret["SecretString"])
+
+
 def head_layout(hostname: str | None = None) -> SlurmLayout:
     """The production layout with this machine's short hostname as the controller."""
     return SlurmLayout(controller_hostname=(hostname or socket.gethostname()).split(".")[0])
@@ -94,18 +118,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     whoami.add_argument("instance_id")
     fstab = steps.add_parser("fstab", help="print fstab lines for a role")
     fstab.add_argument("role", choices=("head", "compute", "login"))
+    storage = steps.add_parser(
+        "storage", help="attach, format, mount and (head) export the mount table entries of a role"
+    )
+    storage.add_argument("role", choices=("head", "compute", "login"))
+    shared = steps.add_parser(
+        "shared-dir", help="print the directory the head node shares with compute or login nodes"
+    )
+    shared.add_argument("role", choices=("compute", "login"))
     args = parser.parse_args(argv)
     config = NodeConfig.load()
     clients = Clients(config.region)
     if args.step == "slurm-config":
-        password = None
-        accounting = config.scheduler.accounting
-        if accounting is not None and accounting.kind == "database" and accounting.password_secret_arn:
-            password = clients.secretsmanager.get_secret_value(SecretId=accounting.password_secret_arn)[
-                "SecretString"
-            ]
-        for path in write_all(config, head_layout(), password):
+        for path in write_all(config, head_layout(), accounting_password(clients, config)):
             print(path)
+    elif args.step == "storage":
+        try:
+            StorageSetup(LocalHost()).run(
+                config.mounts, args.role, client_networks=imds.vpc_cidr_blocks, cpus=os.cpu_count() or 1
+            )
+        except (StorageError, ConfigError, imds.MetadataError) as error:
+            print(f"storage setup failed: {error}", file=sys.stderr)
+            return 1
+    elif args.step == "shared-dir":
+        try:
+            print(shared_dir(parse_mounts(config.mounts), args.role))
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return 1
     elif args.step == "munge-key":
         key = munge_key(clients, config)
         if key is None:

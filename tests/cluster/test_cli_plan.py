@@ -82,12 +82,37 @@ def test_usage_errors_exit_two_without_a_traceback(args: list[str], config: Path
     assert "Traceback" not in result.output
 
 
-def test_deferred_features_are_warnings_on_stderr() -> None:
-    path = CORPUS / "valid" / "it_storage_fsx_lustre-pcluster.config.yaml"
+def test_deferred_features_are_warnings_on_stderr_and_storage_is_planned() -> None:
+    path = CORPUS / "valid" / "it_basic_essential_features-pcluster.config.yaml"
     result = runner.invoke(app, ["plan", str(path), "--json"])
-    assert result.exit_code == 0
-    json.loads(result.stdout)
-    assert "warning: SharedStorage" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert [w.split(": warning: ", 1)[1].split(" ", 1)[0] for w in warnings] == [
+        "LoginNodes:",
+        "CustomActions",
+    ]
+    storage = [r for r in document["resources"] if r["type"] == "aws:ebs/volume:Volume"]
+    assert [r["inputs"]["tags"]["Name"] for r in storage] == ["name1"]
+    assert document["outputs"]["ebsIds"] == [f"{storage[0]['name']}-id"]
+
+
+def test_storage_the_cluster_cannot_build_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "one_az.yaml"
+    # Head node and queue share one subnet, so one AZ: too few for the managed accounting database.
+    path.write_text(
+        MINIMAL.replace("subnet-0bbbbbbbbbbbbbbb1", "subnet-0aaaaaaaaaaaaaaa0").replace(
+            "  SlurmQueues:\n", "  SlurmSettings:\n    Database: {}\n  SlurmQueues:\n"
+        )
+    )
+    result = runner.invoke(app, ["plan", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"{path}: the managed accounting database needs subnets in two availability zones, but the "
+        "cluster's subnets are all in us-east-1a: set Scheduling.SlurmSettings.Database.SubnetIds or "
+        "give Database.Uri of an existing database"
+    )
+    assert "Traceback" not in result.output and result.stdout == ""
 
 
 def test_plan_help_teaches_the_options() -> None:

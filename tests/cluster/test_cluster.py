@@ -8,7 +8,7 @@ from pcluster_pulumi.cluster.cluster import UnsupportedSpecError, check_supporte
 from pcluster_pulumi.offline import plan
 from pcluster_pulumi.spec.loader import load_spec
 
-from .conftest import CORPUS, MINIMAL
+from .conftest import CORPUS, EXAMPLES, MINIMAL
 
 QUEUE_NET = "      Networking:\n        SubnetIds:\n"
 
@@ -20,7 +20,13 @@ def test_a_plain_slurm_cluster_has_nothing_deferred() -> None:
 def test_settings_not_deployed_yet_are_each_named() -> None:
     spec = load_spec(CORPUS / "valid" / "it_basic_essential_features-pcluster.config.yaml")
     messages = deferred_features(spec)
-    assert [m.split(" ", 1)[0] for m in messages] == ["SharedStorage", "LoginNodes:", "CustomActions"]
+    assert [m.split(" ", 1)[0] for m in messages] == ["LoginNodes:", "CustomActions"]
+
+
+@pytest.mark.parametrize("example", ["slurm-storage.yaml", "slurm-accounting.yaml"])
+def test_shared_storage_and_managed_accounting_are_deployed_not_deferred(example: str) -> None:
+    spec = load_spec(EXAMPLES / example)
+    assert spec.shared_storage and deferred_features(spec) == []
 
 
 def test_proxy_is_named_as_not_configured_on_nodes() -> None:

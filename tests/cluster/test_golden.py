@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from pcluster_pulumi.offline import default_cluster_name
+from pcluster_pulumi.spec.loader import validate_text
+from pcluster_pulumi.spec.problems import Level
 
 from .conftest import EXAMPLES, GOLDEN, cached_plan
 
@@ -22,6 +24,13 @@ def test_there_are_examples_for_users_to_copy() -> None:
 def test_example_plan_matches_its_golden_file(example: Path, golden: Callable[[str, Path], None]) -> None:
     result = cached_plan(example, default_cluster_name(example))
     golden(result.to_json(), GOLDEN / f"{example.stem}.json")
+
+
+@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_example_validates_without_an_error_or_warning(example: Path) -> None:
+    result = validate_text(example.read_text(), str(example), cluster_name=default_cluster_name(example))
+    assert result.spec is not None
+    assert [p.located(str(example)) for p in result.problems if p.level >= Level.WARNING] == []
 
 
 def test_every_golden_file_has_its_example() -> None:

@@ -1,8 +1,9 @@
 """Security invariants, checked on the whole plan of every example (and of the corpus configs).
 
 IMDSv2 where configured; encryption at rest on every EBS volume, table, bucket, file system and
-database; S3 public access blocked; no IAM ``Allow`` of ``*`` on ``*``; no secret in user data;
-no ingress from a CIDR except SSH and DCV from the configured ``AllowedIps``.
+database (with the spec's ``KmsKeyId`` where it names one); the accounting database private and
+reachable only from the head node; S3 public access blocked; no IAM ``Allow`` of ``*`` on ``*``;
+no secret in user data; no ingress from a CIDR except SSH and DCV from the configured ``AllowedIps``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from .test_corpus import SLURM
 SPECS = [*sorted(EXAMPLES.glob("*.yaml")), *(CORPUS / f for f in SLURM)]
 IDS = [p.stem for p in SPECS]
 BOOTSTRAP_SETTINGS = {"ROLE", "CLUSTER", "REGION", "BUCKET", "CONFIG_KEY", "PACKAGE_KEY", "HEAD_IP"}
+#: FSx file systems, which AWS always encrypts at rest (there is no way to turn it off).
+ALWAYS_ENCRYPTED_FSX = {
+    "aws:fsx/lustreFileSystem:LustreFileSystem",
+    "aws:fsx/ontapFileSystem:OntapFileSystem",
+    "aws:fsx/openZfsFileSystem:OpenZfsFileSystem",
+}
+#: Created resources that hold a storage entry's data (tagged ``Name: <storage name>``).
+STORAGE_TYPES = {"aws:ebs/volume:Volume", "aws:efs/fileSystem:FileSystem", *ALWAYS_ENCRYPTED_FSX}
 SECRET_LOOKING = re.compile(
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|aws_secret_access_key|password\s*[=:])", re.I
 )
@@ -74,6 +83,42 @@ def test_everything_stored_is_encrypted_at_rest(path: Path) -> None:
         assert res.inputs["encrypted"] is True, res.name
     for res in of_type(result, "aws:rds/cluster:Cluster"):
         assert res.inputs["storageEncrypted"] is True, res.name
+    file_systems = [
+        r for r in result.resources if r.type.startswith("aws:fsx/") and r.type.endswith("FileSystem")
+    ]
+    for res in file_systems:
+        # FSx has no switch for encryption at rest: these types always encrypt (AWS or customer key).
+        assert res.type in ALWAYS_ENCRYPTED_FSX, f"{res.name}: is {res.type} encrypted at rest?"
+
+
+@pytest.mark.parametrize("path", SPECS, ids=IDS)
+def test_a_kms_key_the_spec_names_encrypts_its_storage(path: Path) -> None:
+    result, spec = plan_and_spec(path)
+    stored = [r for r in result.resources if r.type in STORAGE_TYPES]
+    for storage in spec.get("SharedStorage") or []:
+        settings = next((v for k, v in storage.items() if k.endswith("Settings")), None) or {}
+        mine = [r for r in stored if (r.inputs.get("tags") or {}).get("Name") == storage["Name"]]
+        existing = {"VolumeId", "FileSystemId", "FileCacheId"} & set(settings)
+        assert bool(mine) is not bool(existing or storage["StorageType"] == "FileCache"), storage["Name"]
+        for res in mine:
+            assert res.inputs.get("kmsKeyId") == settings.get("KmsKeyId"), (res.name, storage["Name"])
+
+
+@pytest.mark.parametrize("path", SPECS, ids=IDS)
+def test_the_accounting_database_is_private_and_reachable_only_from_the_head_node(path: Path) -> None:
+    result, _ = plan_and_spec(path)
+    for res in of_type(result, "aws:rds/clusterInstance:ClusterInstance"):
+        assert res.inputs["publiclyAccessible"] is False, res.name
+    head_groups = set(result.outputs["headSecurityGroupIds"])
+    database_groups = {
+        g for r in of_type(result, "aws:rds/cluster:Cluster") for g in r.inputs["vpcSecurityGroupIds"]
+    }
+    for res in of_type(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
+        if res.inputs["securityGroupId"] in database_groups:
+            assert res.inputs.get("referencedSecurityGroupId") in head_groups, res.name
+            assert (res.inputs["ipProtocol"], res.inputs["fromPort"]) == ("tcp", res.inputs["toPort"]), (
+                res.name
+            )
     buckets = {r.urn.rsplit("::", 1)[1] + "-id" for r in of_type(result, "aws:s3/bucket:Bucket")}
     encrypted = {
         r.inputs["bucket"]
@@ -121,7 +166,9 @@ def test_user_data_carries_no_secret(path: Path) -> None:
         document = json.loads(text.split("\n", 1)[1])
         env = next(f["content"] for f in document["write_files"] if f["path"].endswith("/bootstrap.env"))
         assert {line.split("=", 1)[0] for line in env.splitlines()} == BOOTSTRAP_SETTINGS, res.name
-    secret_arns = re.findall(r"arn:aws[\w-]*:secretsmanager:[^\s\"']+", path.read_text())
+    # Secrets the spec names, and those the cluster creates (the managed database's), by ARN.
+    named = json.dumps(result.to_dict()["resources"]) + path.read_text()
+    secret_arns = set(re.findall(r"arn:aws[\w-]*:secretsmanager:[^\s\"'\\]+", named))
     for _, text in user_data_texts(result):
         assert not any(arn in text for arn in secret_arns)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,24 @@ def test_head_user_data_carries_wrappers_units_and_where_to_fetch_the_config() -
     assert files["/etc/pcluster-pulumi/bootstrap.env"]["permissions"] == "0600"
 
 
+def test_head_starts_slurmdbd_before_slurmctld_only_with_an_accounting_database() -> None:
+    text = render_user_data(bootstrap_config(), "head", "k")
+    files = {f["path"]: f["content"] for f in json.loads(text.split("\n", 1)[1])["write_files"]}
+    dbd = files["/etc/systemd/system/pcluster-pulumi-slurmdbd.service"]
+    assert "ConditionPathExists=/etc/slurm/slurmdbd.conf\n" in dbd
+    assert "Environment=SLURM_CONF=/etc/slurm/slurm.conf\n" in dbd
+    assert (
+        "pcluster-pulumi-slurmdbd.service" in files["/etc/systemd/system/pcluster-pulumi-slurmctld.service"]
+    )
+    start = SCRIPT.index("if [ -f /etc/slurm/slurmdbd.conf ]")
+    assert (
+        start
+        < SCRIPT.index("chown slurm:slurm /etc/slurm/slurmdbd.conf")
+        < SCRIPT.index("systemctl enable --now pcluster-pulumi-slurmdbd")
+        < SCRIPT.index("systemctl enable --now pcluster-pulumi-slurmctld")
+    )
+
+
 def test_compute_user_data_starts_slurmd_under_its_node_name_and_has_no_head_programs() -> None:
     text = render_user_data(bootstrap_config(), "compute", "k")
     files = {f["path"]: f["content"] for f in json.loads(text.split("\n", 1)[1])["write_files"]}
@@ -105,6 +124,27 @@ def test_bootstrap_needs_bucket_and_package() -> None:
 def test_bootstrap_script_is_valid_bash() -> None:
     done = subprocess.run(["bash", "-n"], input=SCRIPT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_bootstrap_takes_every_storage_path_from_the_mount_table() -> None:
+    # No shared directory of its own and no ParallelCluster path written into the script:
+    # the storage step and the shared-dir step read them from the runtime configuration.
+    assert "/opt/pcluster-pulumi/shared" not in SCRIPT and "/opt/parallelcluster" not in SCRIPT
+    assert 'node_setup storage "$ROLE"' in SCRIPT
+    assert SCRIPT.count("node_setup shared-dir") == 4  # compute + login on the head, then each node
+    assert "mount -a" not in SCRIPT and "/etc/exports" not in SCRIPT
+
+
+def test_a_failing_step_inside_a_function_still_reports_and_stops_the_node(tmp_path: Path) -> None:
+    # Without errtrace (set -E) the ERR trap does not run inside functions, so a compute node
+    # whose storage step failed would exit without powering itself off.
+    header = SCRIPT.split("install_packages() {")[0]
+    header = header.replace(". /etc/pcluster-pulumi/bootstrap.env", "ROLE=compute REGION=us-east-1")
+    header = header.replace("exec > >(tee -a /var/log/pcluster-pulumi-bootstrap.log) 2>&1", "")
+    probe = header + 'shutdown() { echo "shutdown $*"; }\nstep() { x=$(false); echo unreachable; }\nstep\n'
+    done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert re.fullmatch(r"bootstrap failed: line \d+\nshutdown -h now\n", done.stdout), done.stdout
 
 
 def test_fstab_lines_follow_the_mount_table_and_roles() -> None:
