@@ -54,6 +54,12 @@ def names(view: ConfigView) -> Iterator[Finding]:
             yield Finding(
                 path, f"'{RESERVED_NAME}' is reserved and cannot be used as a name; choose another."
             )
+        if name == INTERNAL_EFS_NAME and view.head_node.get("SharedStorageType") == "Efs":
+            yield Finding(
+                path,
+                f"'{INTERNAL_EFS_NAME}' names the internal EFS that HeadNode.SharedStorageType: Efs "
+                "creates; choose another name.",
+            )
 
 
 def _duplicates(entries: list[tuple[KeyPath, str]], what: str, rule: str) -> Iterator[Finding]:
@@ -130,6 +136,9 @@ def _storage_named(view: ConfigView) -> Iterator[Node]:
         yield from storage.settings.items("DataRepositoryAssociations")
 
 
+INTERNAL_EFS_NAME = "internal_pcluster_shared"
+
+
 @validator("SharedStorageNameValidator")
 def shared_storage_names(view: ConfigView) -> Iterator[Finding]:
     """Shared storage (and FSx data repository association) names are valid tag values
@@ -151,4 +160,10 @@ def shared_storage_names(view: ConfigView) -> Iterator[Finding]:
         if name == RESERVED_NAME:
             yield Finding(
                 path, f"'{RESERVED_NAME}' is reserved and cannot be used as a name; choose another."
+            )
+        if name == INTERNAL_EFS_NAME and view.head_node.get("SharedStorageType") == "Efs":
+            yield Finding(
+                path,
+                f"'{INTERNAL_EFS_NAME}' names the internal EFS that HeadNode.SharedStorageType: Efs "
+                "creates; choose another name.",
             )

@@ -158,6 +158,24 @@ def database_uri(view: ConfigView) -> Iterator[Finding]:
         yield Finding(path, message, level)
 
 
+@validator("ManagedDatabaseValidator")
+def managed_database(view: ConfigView) -> Iterator[Finding]:
+    """``Database`` without ``Uri`` is pcluster-pulumi's managed Aurora database, whose master
+    user and password RDS creates and keeps in its own secret: ``UserName`` and
+    ``PasswordSecretArn`` only go with a ``Uri`` (a database you run)."""
+    database = _settings(view).child("Database")
+    if not database.data or get_str(database, "Uri"):
+        return
+    for key in ("UserName", "PasswordSecretArn"):
+        if database.get(key) is not None:
+            yield Finding(
+                database.at(key),
+                f"{key} is set but Uri is not: without Uri pcluster-pulumi creates the accounting database "
+                "and RDS manages its credentials. Set Uri to use your own database, or remove "
+                f"{key}.",
+            )
+
+
 @validator("ArnServiceAndResourceValidator")
 def munge_key_arn(view: ConfigView) -> Iterator[Finding]:
     """``MungeKeySecretArn`` is the ARN of a Secrets Manager secret

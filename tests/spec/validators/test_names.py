@@ -129,6 +129,13 @@ def test_invalid_shared_storage_name_is_an_error(slurm, where, name: str) -> Non
     assert where(slurm, "SharedStorageNameValidator") == [(("SharedStorage", 0, "Name"), ERROR)]
 
 
+def test_internal_efs_name_is_reserved_when_the_head_node_shares_over_efs(slurm, where) -> None:
+    slurm["SharedStorage"] = [_storage("internal_pcluster_shared", "/data")]
+    assert where(slurm, "SharedStorageNameValidator") == []
+    slurm["HeadNode"]["SharedStorageType"] = "Efs"
+    assert where(slurm, "SharedStorageNameValidator") == [(("SharedStorage", 0, "Name"), ERROR)]
+
+
 def test_shared_storage_name_may_use_tag_value_punctuation(slurm, where) -> None:
     slurm["SharedStorage"] = [_storage("team/data:v1@x+y=z.q_r-s", "/data")]
     assert where(slurm, "SharedStorageNameValidator") == []

@@ -148,7 +148,10 @@ BATCH_SINK: dict[str, Any] = {
     "DirectoryService": {"DomainName": "bad name", "DomainAddr": "ldaps://x"},
     "Scheduling": {
         "Scheduler": "awsbatch",
-        "SlurmSettings": {"Database": {"Uri": "mysql://db"}, "ExternalSlurmdbd": {"Host": "dbd"}},
+        "SlurmSettings": {
+            "Database": {"Uri": "mysql://db"},
+            "ExternalSlurmdbd": {"Host": "dbd"},
+        },
         "AwsBatchQueues": [
             {
                 "Name": "b",
@@ -198,7 +201,15 @@ BATCH_SINK: dict[str, Any] = {
 }
 UNKNOWN_SCHEDULER: dict[str, Any] = {"Scheduling": {"Scheduler": "pbs"}}
 
-SEEDS = [MINIMAL_SLURM, MINIMAL_AWSBATCH, KITCHEN_SINK, BATCH_SINK]
+MANAGED_DATABASE: dict[str, Any] = {
+    **MINIMAL_SLURM,
+    "Scheduling": {
+        **MINIMAL_SLURM["Scheduling"],
+        "SlurmSettings": {"Database": {"UserName": "admin", "DeletionPolicy": "Retain"}},
+    },
+}
+
+SEEDS = [MINIMAL_SLURM, MINIMAL_AWSBATCH, KITCHEN_SINK, BATCH_SINK, MANAGED_DATABASE]
 
 
 def _keys(value: Any) -> Iterator[str]:
@@ -298,7 +309,7 @@ def test_every_validator_survives_real_configs_with_garbage_swapped_in(
 def test_the_seed_configs_make_every_validator_report() -> None:
     """Guards the fuzz tests: a validator no seed triggers would only ever be fuzzed on its early exits."""
     silent = set(REGISTRY)
-    for config in (KITCHEN_SINK, BATCH_SINK, UNKNOWN_SCHEDULER):
+    for config in (KITCHEN_SINK, BATCH_SINK, UNKNOWN_SCHEDULER, MANAGED_DATABASE):
         view = ConfigView(config, cluster_name="1-bad-name")
         silent -= {name for name, entry in REGISTRY.items() if list(entry.check(view))}
     assert silent == set()

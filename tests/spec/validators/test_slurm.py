@@ -126,3 +126,12 @@ def test_munge_key_that_is_not_a_secrets_manager_secret_arn_is_an_error(slurm, w
 def test_munge_key_secret_arn_is_accepted(slurm, where) -> None:
     _settings(slurm, MungeKeySecretArn=MUNGE_ARN)
     assert where(slurm, "ArnServiceAndResourceValidator") == []
+
+
+def test_managed_database_takes_no_user_name_or_password(slurm, where) -> None:
+    settings = _settings(slurm, Database={"PasswordSecretArn": MUNGE_ARN})
+    assert where(slurm, "ManagedDatabaseValidator") == [((*SETTINGS, "Database", "PasswordSecretArn"), ERROR)]
+    settings["Database"] = {"Uri": "db:3306", "UserName": "u", "PasswordSecretArn": MUNGE_ARN}
+    assert where(slurm, "ManagedDatabaseValidator") == []
+    settings["Database"] = {"DeletionPolicy": "Retain"}
+    assert where(slurm, "ManagedDatabaseValidator") == []
