@@ -17,6 +17,7 @@ from pcluster_pulumi.cluster.cluster import UnsupportedSpecError
 from pcluster_pulumi.cluster.storage_offline import computed_outputs
 from pcluster_pulumi.offline import Plan, plan
 from pcluster_pulumi.program import build
+from pcluster_pulumi.spec.loader import load_spec
 
 from .conftest import CORPUS, EXAMPLES, MINIMAL, cached_plan, named, of_type, policy
 
@@ -203,7 +204,9 @@ def _refuse(text: str) -> tuple[str, Plan]:
             build(spec, name, region)
         seen["message"] = str(refused.value)
 
-    result = plan(text, "demo", program=program)
+    # validate refuses these too; the validators are skipped to prove Cluster's own guard
+    spec = load_spec(text, suppress_validators=["ManagedDatabaseValidator", "SharedStorageNameValidator"])
+    result = plan(spec, "demo", program=program)
     return seen["message"], result
 
 

@@ -161,19 +161,17 @@ def database_uri(view: ConfigView) -> Iterator[Finding]:
 @validator("ManagedDatabaseValidator")
 def managed_database(view: ConfigView) -> Iterator[Finding]:
     """``Database`` without ``Uri`` is pcluster-pulumi's managed Aurora database, whose master
-    user and password RDS creates and keeps in its own secret: ``UserName`` and
-    ``PasswordSecretArn`` only go with a ``Uri`` (a database you run)."""
+    password RDS creates and keeps in its own secret: ``PasswordSecretArn`` only goes with a
+    ``Uri`` (a database you run). ``UserName`` names the managed database's master user."""
     database = _settings(view).child("Database")
-    if not database.data or get_str(database, "Uri"):
+    if not database.data or get_str(database, "Uri") or database.get("PasswordSecretArn") is None:
         return
-    for key in ("UserName", "PasswordSecretArn"):
-        if database.get(key) is not None:
-            yield Finding(
-                database.at(key),
-                f"{key} is set but Uri is not: without Uri pcluster-pulumi creates the accounting database "
-                "and RDS manages its credentials. Set Uri to use your own database, or remove "
-                f"{key}.",
-            )
+    yield Finding(
+        database.at("PasswordSecretArn"),
+        "PasswordSecretArn is set but Uri is not: without Uri pcluster-pulumi creates the accounting "
+        "database and RDS manages its password. Set Uri to use your own database, or remove "
+        "PasswordSecretArn.",
+    )
 
 
 @validator("ArnServiceAndResourceValidator")

@@ -57,6 +57,7 @@ def make_spec(
     head_node: dict[str, Any] | None = None,
     top: dict[str, Any] | None = None,
     name: str = "demo",
+    suppress: tuple[str, ...] = (),
 ) -> ClusterSpec:
     """A validated spec: BASE plus SharedStorage entries, SlurmSettings and HeadNode/top-level keys."""
     data: dict[str, Any] = yaml.safe_load(yaml.safe_dump(BASE))
@@ -66,7 +67,7 @@ def make_spec(
         data["Scheduling"]["SlurmSettings"] = slurm_settings
     data["HeadNode"].update(head_node or {})
     data.update(top or {})
-    return load_spec(yaml.safe_dump(data, sort_keys=False), cluster_name=name)
+    return load_spec(yaml.safe_dump(data, sort_keys=False), cluster_name=name, suppress_validators=suppress)
 
 
 def network(login: bool = False) -> StorageNetwork:

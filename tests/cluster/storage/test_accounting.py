@@ -192,7 +192,10 @@ def test_managed_database_needs_two_availability_zones() -> None:
 
 
 def test_managed_database_refuses_a_password_secret_of_its_own(build: Build) -> None:
-    spec = make_spec(slurm_settings={"Database": {"PasswordSecretArn": SECRET}})
+    # validate refuses it (ManagedDatabaseValidator); the component guards it again
+    spec = make_spec(
+        slurm_settings={"Database": {"PasswordSecretArn": SECRET}}, suppress=("ManagedDatabaseValidator",)
+    )
     with pytest.raises(ValueError, match="PasswordSecretArn needs a Uri"):
         accounting_run(build, spec)
 

@@ -205,7 +205,7 @@ MANAGED_DATABASE: dict[str, Any] = {
     **MINIMAL_SLURM,
     "Scheduling": {
         **MINIMAL_SLURM["Scheduling"],
-        "SlurmSettings": {"Database": {"UserName": "admin", "DeletionPolicy": "Retain"}},
+        "SlurmSettings": {"Database": {"PasswordSecretArn": "arn:aws:secretsmanager:r:1:secret:p"}},
     },
 }
 

@@ -128,10 +128,10 @@ def test_munge_key_secret_arn_is_accepted(slurm, where) -> None:
     assert where(slurm, "ArnServiceAndResourceValidator") == []
 
 
-def test_managed_database_takes_no_user_name_or_password(slurm, where) -> None:
+def test_managed_database_takes_no_password_secret(slurm, where) -> None:
     settings = _settings(slurm, Database={"PasswordSecretArn": MUNGE_ARN})
     assert where(slurm, "ManagedDatabaseValidator") == [((*SETTINGS, "Database", "PasswordSecretArn"), ERROR)]
     settings["Database"] = {"Uri": "db:3306", "UserName": "u", "PasswordSecretArn": MUNGE_ARN}
     assert where(slurm, "ManagedDatabaseValidator") == []
-    settings["Database"] = {"DeletionPolicy": "Retain"}
+    settings["Database"] = {"UserName": "slurm", "DeletionPolicy": "Retain"}
     assert where(slurm, "ManagedDatabaseValidator") == []
