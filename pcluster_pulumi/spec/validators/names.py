@@ -32,6 +32,14 @@ def _named(view: ConfigView) -> Iterator[Node]:
     yield from view.login_pools()
 
 
+def _length_and_reserved(path: KeyPath, name: str, max_length: int) -> Iterator[Finding]:
+    """The two rules every user-given name shares: a length limit and the reserved ``default``."""
+    if len(name) > max_length:
+        yield Finding(path, f"Invalid name '{name}'. Name can be at most {max_length} chars long.")
+    if name == RESERVED_NAME:
+        yield Finding(path, f"'{RESERVED_NAME}' is reserved and cannot be used as a name; choose another.")
+
+
 @validator("NameValidator")
 def names(view: ConfigView) -> Iterator[Finding]:
     """Queue, compute resource and login pool names match ``^[a-z][a-z0-9-]*$``, are at most
@@ -48,18 +56,7 @@ def names(view: ConfigView) -> Iterator[Finding]:
                 f"Invalid name '{name}'. Name must begin with a letter and only contain lowercase letters, "
                 "digits and hyphens.",
             )
-        if len(name) > NAME_MAX:
-            yield Finding(path, f"Invalid name '{name}'. Name can be at most {NAME_MAX} chars long.")
-        if name == RESERVED_NAME:
-            yield Finding(
-                path, f"'{RESERVED_NAME}' is reserved and cannot be used as a name; choose another."
-            )
-        if name == INTERNAL_EFS_NAME and view.head_node.get("SharedStorageType") == "Efs":
-            yield Finding(
-                path,
-                f"'{INTERNAL_EFS_NAME}' names the internal EFS that HeadNode.SharedStorageType: Efs "
-                "creates; choose another name.",
-            )
+        yield from _length_and_reserved(path, name, NAME_MAX)
 
 
 def _duplicates(entries: list[tuple[KeyPath, str]], what: str, rule: str) -> Iterator[Finding]:
@@ -155,12 +152,7 @@ def shared_storage_names(view: ConfigView) -> Iterator[Finding]:
                 f"Invalid shared storage name '{name}'. Allowed characters are letters, digits and '+' '-' "
                 "'=' '.' '_' ':' '@' '/'.",
             )
-        if len(name) > STORAGE_NAME_MAX:
-            yield Finding(path, f"Invalid name '{name}'. Name can be at most {STORAGE_NAME_MAX} chars long.")
-        if name == RESERVED_NAME:
-            yield Finding(
-                path, f"'{RESERVED_NAME}' is reserved and cannot be used as a name; choose another."
-            )
+        yield from _length_and_reserved(path, name, STORAGE_NAME_MAX)
         if name == INTERNAL_EFS_NAME and view.head_node.get("SharedStorageType") == "Efs":
             yield Finding(
                 path,
