@@ -89,6 +89,11 @@ def _pick(key: str) -> Callable[[dict[str, Any]], Any]:
     return lambda outputs: outputs.get(key) or ""
 
 
+def _pick_list(key: str) -> Callable[[dict[str, Any]], Any]:
+    """Reads one list output of the inner cluster (empty when the cluster has none of that kind)."""
+    return lambda outputs: outputs.get(key) or []
+
+
 class Cluster(pulumi.ComponentResource):
     """A ParallelCluster-compatible HPC cluster (Slurm) built from a ParallelCluster v3 cluster config."""
 
@@ -112,6 +117,14 @@ class Cluster(pulumi.ComponentResource):
     """DynamoDB table mapping Slurm nodes to EC2 instances."""
     status_table: pulumi.Output[str]
     """DynamoDB table holding the compute fleet status (update-compute-fleet)."""
+    ebs_ids: pulumi.Output[list[str]]
+    """Ids of the shared EBS volumes (new and existing), in SharedStorage order."""
+    raid_ids: pulumi.Output[list[str]]
+    """Ids of the EBS volumes of the RAID array."""
+    efs_ids: pulumi.Output[list[str]]
+    """Ids of the shared EFS file systems (new and existing)."""
+    fsx_ids: pulumi.Output[list[str]]
+    """Ids of the shared FSx file systems, volumes and file caches."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{PACKAGE}:index:Cluster", name, {}, opts)
@@ -135,6 +148,13 @@ class Cluster(pulumi.ComponentResource):
             ("statusTable", "status_table"),
         ):
             setattr(self, attribute, built.apply(_pick(key)))
+        for key, attribute in (
+            ("ebsIds", "ebs_ids"),
+            ("raidIds", "raid_ids"),
+            ("efsIds", "efs_ids"),
+            ("fsxIds", "fsx_ids"),
+        ):
+            setattr(self, attribute, built.apply(_pick_list(key)))
         self.register_outputs({})
 
     def _build(self, spec: str, name: str, overrides: Mapping[str, Any]) -> dict[str, Any]:

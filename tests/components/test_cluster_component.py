@@ -84,7 +84,10 @@ def test_docstrings_become_descriptions(schema: dict[str, Any]) -> None:
 def test_annotated_attributes_become_outputs(schema: dict[str, Any]) -> None:
     outputs = schema["resources"][TOKEN]["properties"]
     assert {"headNodePrivateIp", "headNodeInstanceId", "statusTable", "region", "clusterName"} <= set(outputs)
-    assert all(p["type"] == "string" for p in outputs.values())
+    storage_ids = {"ebsIds", "raidIds", "efsIds", "fsxIds"}
+    assert storage_ids <= set(outputs)
+    assert all(outputs[k]["type"] == "array" and outputs[k]["items"]["type"] == "string" for k in storage_ids)
+    assert all(p["type"] == "string" for k, p in outputs.items() if k not in storage_ids)
 
 
 def test_the_provider_the_host_starts_serves_that_schema() -> None:
@@ -135,7 +138,7 @@ def test_invalid_config_lists_every_located_problem() -> None:
     assert "<spec>:3:" in message and "Scheduling" in message
 
 
-def _plan_component(args: dict[str, Any]) -> Any:
+def _plan_component(args: dict[str, Any], example: Path = EXAMPLE) -> Any:
     from pcluster_pulumi.offline import plan
 
     exported: dict[str, Any] = {}
@@ -145,8 +148,11 @@ def _plan_component(args: dict[str, Any]) -> Any:
         exported["cluster"] = cluster
         pulumi.export("headNodePrivateIp", cluster.head_node_private_ip)
         pulumi.export("statusTable", cluster.status_table)
+        pulumi.export("ebsIds", cluster.ebs_ids)
+        pulumi.export("efsIds", cluster.efs_ids)
+        pulumi.export("fsxIds", cluster.fsx_ids)
 
-    return plan(EXAMPLE, "demo", program=program)
+    return plan(example, "demo", program=program)
 
 
 def test_overrides_given_as_outputs_reach_the_resources() -> None:
@@ -170,6 +176,15 @@ def test_component_outputs_come_from_the_cluster_inside() -> None:
     assert planned.outputs["headNodePrivateIp"].startswith("10.")
     types = {r.type for r in planned.resources}
     assert {"pcluster:index:Cluster", "pcluster:cluster:Cluster", "pulumi:providers:aws"} <= types
+
+
+def test_storage_ids_come_through_the_component() -> None:
+    storage = ROOT / "examples" / "slurm-storage.yaml"
+    planned = _plan_component({"spec": storage.read_text()}, storage)
+    assert len(planned.outputs["ebsIds"]) == 1
+    assert len(planned.outputs["efsIds"]) == 1
+    assert len(planned.outputs["fsxIds"]) == 2  # a new Lustre file system and an existing ONTAP volume
+    assert _plan_component({"spec": EXAMPLE.read_text()}).outputs["ebsIds"] == []
 
 
 def test_the_plugin_host_starts_and_serves_the_schema_over_grpc() -> None:
