@@ -20,6 +20,14 @@ if ((${#missing[@]} == 0)); then
     exit 0
 fi
 
+if [[ $(id -u) != 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+        exec sudo --preserve-env=DEBIAN_FRONTEND bash "$0" "$@"
+    fi
+    echo "install-node-deps: need root (or sudo) to apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+
 echo "install-node-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # Package maintainer scripts must not start daemons: the tests start their own.
