@@ -20,13 +20,25 @@ from typing import Any
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.node import naming
 from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.spec.model import ClusterSpec, Database, SlurmQueue
+from pcluster_pulumi.spec.model import (
+    ClusterSpec,
+    CustomAction,
+    Database,
+    HeadNodeCustomActions,
+    QueueCustomActions,
+    SlurmQueue,
+)
+
+#: The CustomActions sections nodes run: the head node's (with OnNodeUpdated) and a queue's.
+Actions = HeadNodeCustomActions | QueueCustomActions | None
 
 __all__ = [
     "DEFAULT_DATABASE_USER",
     "MYSQL_PORT",
     "RuntimeResources",
     "accounting_section",
+    "custom_action_urls",
+    "custom_actions_section",
     "parse_database_uri",
     "render_runtime_config",
 ]
@@ -102,6 +114,44 @@ def accounting_section(
     }
 
 
+def _absolute(mount_dir: str) -> str:
+    """The spec accepts ``scratch`` for ``/scratch`` (as ParallelCluster, which roots mount dirs)."""
+    return mount_dir if mount_dir.startswith("/") else "/" + mount_dir
+
+
+def _steps(action: CustomAction | None) -> list[dict[str, Any]]:
+    """One event's scripts: ``Script``+``Args`` or a ``Sequence`` of them, as an ordered list."""
+    if action is None:
+        return []
+    if action.sequence:
+        return [{"script": s.script, "args": list(s.args or ())} for s in action.sequence]
+    if action.script:
+        return [{"script": action.script, "args": list(action.args or ())}]
+    return []
+
+
+def custom_actions_section(actions: Actions) -> dict[str, Any] | None:
+    """``head_node.custom_actions`` / ``queues[].custom_actions`` (``node.custom_actions``), None when empty.
+
+    Takes the spec's ``HeadNodeCustomActions`` or ``QueueCustomActions``; only the events the
+    section has are rendered (queues have no ``OnNodeUpdated``).
+    """
+    if actions is None:
+        return None
+    section = {
+        event: steps
+        for event in ("on_node_start", "on_node_configured", "on_node_updated")
+        if (steps := _steps(getattr(actions, event, None)))
+    }
+    return section or None
+
+
+def custom_action_urls(actions: Actions) -> list[str]:
+    """Every script URL of a head node's or queue's CustomActions (what its role must read)."""
+    section = custom_actions_section(actions) or {}
+    return [step["script"] for steps in section.values() for step in steps]
+
+
 def _queue(ctx: ClusterContext, queue: SlurmQueue, resources: RuntimeResources) -> dict[str, Any]:
     crs = []
     for cr in queue.compute_resources or ():
@@ -130,7 +180,7 @@ def _queue(ctx: ClusterContext, queue: SlurmQueue, resources: RuntimeResources) 
         if cr.schedulable_memory is not None:
             entry["schedulable_memory_mib"] = cr.schedulable_memory
         crs.append(entry)
-    return {
+    out = {
         "name": queue.name,
         "subnet_ids": list(queue.subnet_ids),
         "compute_resources": crs,
@@ -138,7 +188,12 @@ def _queue(ctx: ClusterContext, queue: SlurmQueue, resources: RuntimeResources) 
         "allocation_strategy": queue.effective_allocation_strategy or "lowest-price",
         "job_exclusive_allocation": queue.job_exclusive_allocation,
         "custom_slurm_settings": dict(queue.custom_slurm_settings),
+        "ephemeral_mount_dir": _absolute(queue.compute_settings.local_storage.ephemeral_volume.mount_dir),
     }
+    actions = custom_actions_section(queue.custom_actions)
+    if actions:
+        out["custom_actions"] = actions
+    return out
 
 
 def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, Any]:
@@ -158,11 +213,19 @@ def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> d
     accounting = accounting_section(spec, ctx.name, resources.managed_database)
     if accounting:
         scheduler["accounting"] = accounting
+    head_node: dict[str, Any] = {
+        "private_ip": resources.head_node_private_ip,
+        "imds_secured": spec.head_node.imds.secured,
+        "ephemeral_mount_dir": _absolute(spec.head_node.local_storage.ephemeral_volume.mount_dir),
+    }
+    head_actions = custom_actions_section(spec.head_node.custom_actions)
+    if head_actions:
+        head_node["custom_actions"] = head_actions
     document: dict[str, Any] = {
         "format_version": 1,
         "cluster_name": ctx.name,
         "region": ctx.facts.region,
-        "head_node": {"private_ip": resources.head_node_private_ip},
+        "head_node": head_node,
         "tables": {
             "nodes_table": naming.nodes_table_name(ctx.name),
             "status_table": naming.status_table_name(ctx.name),
@@ -171,6 +234,8 @@ def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> d
         "scheduler": scheduler,
         "use_ec2_hostnames": bool(dns and (dns.use_ec2_hostnames or dns.disable_managed_dns)),
         "cluster_user": ctx.cluster_user,
+        "disable_sudo_for_default_user": spec.deployment_settings.disable_sudo_access_for_default_user,
+        "default_user_home": spec.deployment_settings.default_user_home.lower(),
         "mounts": list(resources.mounts),
     }
     if resources.hosted_zone_id and resources.dns_domain:

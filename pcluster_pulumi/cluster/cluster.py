@@ -41,11 +41,13 @@ from pcluster_pulumi.cluster.monitoring import ClusterLogs, Monitoring
 from pcluster_pulumi.cluster.network import Network
 from pcluster_pulumi.cluster.shared_storage import SharedStorage, check_storage
 from pcluster_pulumi.cluster.slurm_queues import SlurmQueues
-from pcluster_pulumi.cluster.user_data import node_user_data
+from pcluster_pulumi.cluster.user_data import head_proxy, node_user_data, queue_proxy
 from pcluster_pulumi.node import naming
-from pcluster_pulumi.runtime_config import RuntimeResources
+from pcluster_pulumi.node.config_reader import ConfigError, Reader
+from pcluster_pulumi.node.custom_actions import Action
+from pcluster_pulumi.runtime_config import RuntimeResources, custom_action_urls
 from pcluster_pulumi.spec.loader import load_spec
-from pcluster_pulumi.spec.model import ClusterSpec
+from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
 from pcluster_pulumi.spec.validators.cluster import CLUSTER_NAME_MAX, CLUSTER_NAME_RE
 
 __all__ = ["Cluster", "UnsupportedSpecError"]
@@ -66,6 +68,7 @@ def check_supported(spec: ClusterSpec, name: str) -> None:
         raise UnsupportedSpecError(
             f"scheduler {spec.scheduling.scheduler!r} is not supported yet: pcluster-pulumi deploys Slurm"
         )
+    _check_custom_action_urls(spec)
     templates: dict[str, tuple[str, str]] = {}
     for queue in spec.queues:
         for cr in queue.compute_resources or ():
@@ -84,6 +87,20 @@ def check_supported(spec: ClusterSpec, name: str) -> None:
                 )
 
 
+def _check_custom_action_urls(spec: ClusterSpec) -> None:
+    """Nodes fetch scripts only from ``s3://BUCKET/KEY`` or ``https://`` (ParallelCluster's UrlValidator)."""
+    owners = [("HeadNode", spec.head_node.custom_actions)]
+    owners += [(f"queue {q.name!r}", q.custom_actions) for q in spec.queues]
+    for owner, actions in owners:
+        for url in custom_action_urls(actions):
+            try:
+                Action.read(Reader({"script": url}, "Script"))
+            except ConfigError as error:
+                raise UnsupportedSpecError(
+                    f"{owner} CustomActions: Script {url!r} must be s3://BUCKET/KEY or an https:// URL"
+                ) from error
+
+
 def deferred_features(spec: ClusterSpec) -> list[str]:
     """Valid settings this version accepts but does not deploy yet (each becomes a warning)."""
     out = []
@@ -91,12 +108,11 @@ def deferred_features(spec: ClusterSpec) -> list[str]:
         out.append("LoginNodes: only the pools' security groups are created; login instances come later")
     if spec.directory_service:
         out.append("DirectoryService is not configured on the nodes yet (only its secret is readable)")
-    proxies = [spec.head_node.networking.proxy, *(q.networking.proxy for q in spec.queues)]
-    if any(p and p.http_proxy_address for p in proxies):
-        out.append("Networking.Proxy is not configured on the nodes yet: they need direct access to AWS APIs")
-    actions = [spec.head_node.custom_actions, *(q.custom_actions for q in spec.queues)]
-    if any(actions):
-        out.append("CustomActions (OnNodeStart/OnNodeConfigured/OnNodeUpdated) are not run by the nodes yet")
+    if spec.head_node.custom_actions and spec.head_node.custom_actions.on_node_updated:
+        out.append(
+            "HeadNode.CustomActions.OnNodeUpdated is carried in the runtime configuration but not run yet "
+            "(the head node has no update hook)"
+        )
     return out
 
 
@@ -169,6 +185,7 @@ class Cluster(pulumi.ComponentResource):
         storage_ready = self._storage_and_accounting(name, child)
 
         # Where nodes boot from: known once the interface, bucket and zone exist.
+        self._compute_user_data_cache: dict[str | None, pulumi.Output[str]] = {}
         self._boot = pulumi.Output.all(
             self.network.head_private_ip, self.bucket.bucket_name, self.dns.hosted_zone_id
         ).apply(lambda v: {"head_ip": v[0], "bucket": v[1], "hosted_zone_id": v[2]})
@@ -177,7 +194,7 @@ class Cluster(pulumi.ComponentResource):
             ctx,
             security_groups=self.network.queue_groups,
             instance_profiles=lambda q: self.iam.queues[q.name],
-            user_data=self._user_data("compute"),
+            user_data=self._compute_user_data,
             opts=child,
         )
         ready = list(self.iam.head.ready) + storage_ready
@@ -204,7 +221,7 @@ class Cluster(pulumi.ComponentResource):
                 network_interface_id=self.network.head_interface.id,
                 private_ip=self.network.head_private_ip,
                 instance_profile=self.iam.head.name,
-                user_data=self._user_data("head"),
+                user_data=self._user_data("head", head_proxy(ctx.spec)),
                 depends_on=[*ready, self.runtime_config.object],
             ),
             opts=child,
@@ -259,14 +276,26 @@ class Cluster(pulumi.ComponentResource):
         self._mounts = self.storage.mount_entries(self.network.head_private_ip, head_architecture)
         return ready
 
-    def _user_data(self, role: str) -> pulumi.Output[str]:
+    def _user_data(self, role: str, proxy: str | None = None) -> pulumi.Output[str]:
         """Cloud-init for a node role: where the configuration and node package are, and the head node."""
         bucket = self.bucket
         return self._boot.apply(
             lambda b: node_user_data(
-                self.context, role, package_key=bucket.node_package_key, config_key=bucket.config_key, **b
+                self.context,
+                role,
+                package_key=bucket.node_package_key,
+                config_key=bucket.config_key,
+                proxy=proxy,
+                **b,
             )
         )
+
+    def _compute_user_data(self, queue: SlurmQueue) -> pulumi.Output[str]:
+        """A queue's compute user data, rendered once per distinct proxy (usually once)."""
+        proxy = queue_proxy(queue)
+        if proxy not in self._compute_user_data_cache:
+            self._compute_user_data_cache[proxy] = self._user_data("compute", proxy)
+        return self._compute_user_data_cache[proxy]
 
     def _runtime_resources(self) -> pulumi.Output[RuntimeResources]:
         """The deployed ids the runtime configuration names, once they all exist."""

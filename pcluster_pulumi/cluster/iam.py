@@ -135,9 +135,13 @@ class Iam(pulumi.ComponentResource):
         for queue in ctx.spec.queues:
             q_iam = queue.iam
 
-            def compute_document(values: list[Any]) -> str:
+            def compute_document(values: list[Any], queue_name: str = queue.name) -> str:
                 statements = policies.compute_node_statements(
-                    ctx, bucket=values[0], prefix=artifact_prefix, log_group_name=values[1]
+                    ctx,
+                    bucket=values[0],
+                    prefix=artifact_prefix,
+                    log_group_name=values[1],
+                    queue_name=queue_name,
                 )
                 return json.dumps(policies.document(statements))
 

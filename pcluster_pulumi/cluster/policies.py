@@ -19,12 +19,15 @@ from typing import Any
 
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.node import naming
+from pcluster_pulumi.node.custom_actions import split_s3_url
+from pcluster_pulumi.runtime_config import custom_action_urls
 from pcluster_pulumi.spec.model import S3Access
 
 __all__ = [
     "assume_role_policy",
     "capacity_targets",
     "compute_node_statements",
+    "custom_action_statements",
     "document",
     "head_node_statements",
     "s3_access_statements",
@@ -108,6 +111,26 @@ def _secret_statements(sid: str, arns: Iterable[str | None]) -> list[Statement]:
             }
         )
     return out
+
+
+def custom_action_statements(ctx: ClusterContext, urls: Iterable[str]) -> list[Statement]:
+    """Read exactly the ``s3://`` CustomActions scripts a node runs (``https://`` needs no IAM).
+
+    ParallelCluster grants read on the scripts' whole buckets; the objects are known, so we
+    grant those objects only.
+    """
+    objects = sorted(
+        {
+            ctx.facts.arn("s3", "/".join(split_s3_url(url)), region=False, account=False)
+            for url in urls
+            if url.startswith("s3://")
+        }
+    )
+    if not objects:
+        return []
+    return [
+        {"Sid": "CustomActionScripts", "Effect": "Allow", "Action": "s3:GetObject", "Resource": one(objects)}
+    ]
 
 
 def _observability_statements(ctx: ClusterContext, log_group_name: str | None) -> list[Statement]:
@@ -198,6 +221,7 @@ def head_node_statements(
             }
         )
     out += _bucket_statements(ctx, bucket, prefix)
+    out += custom_action_statements(ctx, custom_action_urls(spec.head_node.custom_actions))
     settings = spec.scheduling.slurm_settings
     directory = spec.directory_service
     # The accounting database's password is granted by SlurmAccounting (cluster/accounting.py),
@@ -224,9 +248,17 @@ def head_node_statements(
 
 
 def compute_node_statements(
-    ctx: ClusterContext, *, bucket: str, prefix: str, log_group_name: str | None
+    ctx: ClusterContext,
+    *,
+    bucket: str,
+    prefix: str,
+    log_group_name: str | None,
+    queue_name: str | None = None,
 ) -> list[Statement]:
-    """What a compute node does: find its node name, report its status, read artifacts and munge key."""
+    """What a compute node does: find its node name, report its status, read artifacts and munge key.
+
+    With ``queue_name`` it may also read that queue's ``s3://`` CustomActions scripts.
+    """
     nodes, status = _table_arns(ctx)
     out: list[Statement] = [
         {
@@ -249,6 +281,9 @@ def compute_node_statements(
         },
     ]
     out += _bucket_statements(ctx, bucket, prefix)
+    queue = next((q for q in ctx.spec.queues if q.name == queue_name), None)
+    if queue is not None:
+        out += custom_action_statements(ctx, custom_action_urls(queue.custom_actions))
     settings = ctx.spec.scheduling.slurm_settings
     out += _secret_statements("ClusterSecrets", [settings.munge_key_secret_arn if settings else None])
     return out + _observability_statements(ctx, log_group_name)

@@ -235,7 +235,7 @@ class SlurmQueues(pulumi.ComponentResource):
         *,
         security_groups: Callable[[SlurmQueue], Sequence[pulumi.Input[str]]],
         instance_profiles: Callable[[SlurmQueue], InstanceProfileRef],
-        user_data: pulumi.Input[str],
+        user_data: Callable[[SlurmQueue], pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcluster:slurm_queues:SlurmQueues", name, None, opts)
@@ -246,7 +246,7 @@ class SlurmQueues(pulumi.ComponentResource):
                 queue,
                 security_group_ids=security_groups(queue),
                 instance_profile=instance_profiles(queue),
-                user_data=user_data,
+                user_data=user_data(queue),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for queue in ctx.spec.queues

@@ -13,8 +13,21 @@ from pcluster_pulumi.cluster.dns import plan_dns
 from pcluster_pulumi.node import bootstrap
 from pcluster_pulumi.node.config import NodeConfig
 from pcluster_pulumi.runtime_config import RuntimeResources, render_runtime_config
+from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
 
-__all__ = ["node_user_data"]
+__all__ = ["head_proxy", "node_user_data", "queue_proxy"]
+
+
+def head_proxy(spec: ClusterSpec) -> str | None:
+    """``HeadNode.Networking.Proxy.HttpProxyAddress``, if any."""
+    proxy = spec.head_node.networking.proxy
+    return proxy.http_proxy_address if proxy else None
+
+
+def queue_proxy(queue: SlurmQueue) -> str | None:
+    """A queue's ``Networking.Proxy.HttpProxyAddress``, if any."""
+    proxy = queue.networking.proxy
+    return proxy.http_proxy_address if proxy else None
 
 
 def node_user_data(
@@ -26,8 +39,13 @@ def node_user_data(
     package_key: str,
     config_key: str,
     hosted_zone_id: str | None,
+    proxy: str | None = None,
 ) -> str:
-    """Cloud-init text for a ``head``, ``compute`` or ``login`` node of this cluster."""
+    """Cloud-init text for a ``head``, ``compute`` or ``login`` node of this cluster.
+
+    ``proxy`` is the node's ``Networking.Proxy.HttpProxyAddress``: compute user data differs
+    per queue only when the queues' proxies differ.
+    """
     domain = plan_dns(ctx.spec, ctx.name, dict(ctx.facts.hosted_zones)).domain if hosted_zone_id else None
     resources = RuntimeResources(
         head_node_private_ip=head_ip,
@@ -37,4 +55,4 @@ def node_user_data(
         dns_domain=domain,
     )
     config = NodeConfig.from_dict(render_runtime_config(ctx, resources))
-    return bootstrap.render_user_data(config, role, config_key)
+    return bootstrap.render_user_data(config, role, config_key, proxy=proxy)

@@ -66,6 +66,11 @@ class Clients:
         """Secrets Manager: the munge key and the accounting database password."""
         return self._client("secretsmanager")
 
+    @property
+    def s3(self) -> Any:
+        """S3: CustomActions scripts named by ``s3://`` URLs."""
+        return self._client("s3")
+
 
 def error_code(error: BaseException) -> str:
     """The AWS error code of a botocore ClientError, else the exception's class name."""

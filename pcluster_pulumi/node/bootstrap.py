@@ -20,9 +20,12 @@ from pcluster_pulumi.node.config import ENV_VAR, NodeConfig
 from pcluster_pulumi.node.fleet_status import DEFAULT_STATE_DIR, STATE_DIR_ENV
 from pcluster_pulumi.node.logs import LOG_DIR_ENV
 from pcluster_pulumi.node.programs import render_wrapper
+from pcluster_pulumi.node.proxy import ENV_FILE as PROXY_ENV_FILE
+from pcluster_pulumi.node.proxy import proxy_environment, render_env_file
 
 ROLES = ("head", "compute", "login")
 BIN = "/opt/pcluster-pulumi/bin"
+LIB = "/opt/pcluster-pulumi/lib"
 CONFIG_PATH = "/etc/pcluster-pulumi/node-config.json"
 #: EC2 refuses user data above 16 KB.
 USER_DATA_LIMIT = 16 * 1024
@@ -49,6 +52,14 @@ UNITS = {
             "ExecStart=/bin/sh -c 'exec \"$SLURM_PREFIX/sbin/slurmctld\" -D -f /etc/slurm/slurm.conf'\n"
             "Restart=on-failure\nLimitNOFILE=131072\n\n" + _UNIT_COMMON
         ),
+        # HeadNode.Imds.Secured: iptables rules are lost at reboot, so they are re-applied at each boot.
+        "pcluster-pulumi-imds.service": (
+            "[Unit]\nDescription=pcluster-pulumi: IMDS for root and the Slurm user only (Imds.Secured)\n"
+            "Before=pcluster-pulumi-slurmctld.service\n\n"
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
+            f"Environment=PYTHONPATH={LIB} {ENV_VAR}={CONFIG_PATH}\n"
+            "ExecStart=/usr/bin/python3 -m pcluster_pulumi.node.setup imds-access\n\n" + _UNIT_COMMON
+        ),
         "pcluster-pulumi-keeper.service": (
             "[Unit]\nDescription=pcluster-pulumi keeper: static nodes, dead instances, fleet status\n"
             "After=pcluster-pulumi-slurmctld.service\nRequires=pcluster-pulumi-slurmctld.service\n\n"
@@ -71,9 +82,26 @@ UNITS = {
 }
 
 
-def program_environment(config: NodeConfig) -> dict[str, str]:
-    """What the resume/suspend/keeper wrappers export on the head node."""
+#: Mounts the instance store (LocalStorage.EphemeralVolume) on every boot: it is not in fstab.
+EPHEMERAL_SCRIPT = f"""#!/bin/bash
+set -eu
+. /etc/pcluster-pulumi/bootstrap.env
+NODE_NAME=
+if [ -f /etc/pcluster-pulumi/node.env ]; then . /etc/pcluster-pulumi/node.env; fi
+export PYTHONPATH={LIB} {ENV_VAR}={CONFIG_PATH}
+exec python3 -m pcluster_pulumi.node.setup ephemeral "$ROLE" ${{NODE_NAME:+--node "$NODE_NAME"}}
+"""
+EPHEMERAL_UNIT = (
+    "[Unit]\nDescription=pcluster-pulumi: instance-store disks at the ephemeral mount dir\n"
+    "After=local-fs.target\nBefore=pcluster-pulumi-slurmctld.service pcluster-pulumi-slurmd.service\n\n"
+    f"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart={BIN}/ephemeral\n\n" + _UNIT_COMMON
+)
+
+
+def program_environment(config: NodeConfig, proxy: dict[str, str] | None = None) -> dict[str, str]:
+    """What the resume/suspend/keeper wrappers export on the head node (slurmctld passes nothing)."""
     return {
+        **(proxy or {}),
         ENV_VAR: CONFIG_PATH,
         LOG_DIR_ENV: "/var/log/pcluster-pulumi",
         STATE_DIR_ENV: DEFAULT_STATE_DIR,
@@ -83,8 +111,12 @@ def program_environment(config: NodeConfig) -> dict[str, str]:
     }
 
 
-def render_user_data(config: NodeConfig, role: str, config_key: str) -> str:
-    """User data for a node of role (head | compute | login); config_key is the config's S3 key."""
+def render_user_data(config: NodeConfig, role: str, config_key: str, *, proxy: str | None = None) -> str:
+    """User data for a node of role (head | compute | login); config_key is the config's S3 key.
+
+    ``proxy`` (``Networking.Proxy.HttpProxyAddress`` of the head node or the node's queue) is
+    here, not in the runtime configuration, because the bootstrap needs it to fetch that.
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     if not config.bucket or not config.node_package_key:
@@ -103,12 +135,21 @@ def render_user_data(config: NodeConfig, role: str, config_key: str) -> str:
         _file("/etc/pcluster-pulumi/bootstrap.env", env_text, "0600"),
         _file(f"{BIN}/bootstrap.sh", SCRIPT, "0755"),
     ]
+    proxy_env = proxy_environment(proxy, config.dns.domain if config.dns else None) if proxy else None
+    if proxy_env:
+        files.append(_file(PROXY_ENV_FILE, render_env_file(proxy_env), "0644"))
     if role == "head":
-        environment = program_environment(config)
+        environment = program_environment(config, proxy_env)
         for program in ("slurm-resume", "slurm-suspend", "keeper"):
             files.append(_file(f"{BIN}/{program}", render_wrapper(program, environment), "0755"))
+    files.append(_file(f"{BIN}/ephemeral", EPHEMERAL_SCRIPT, "0755"))
+    files.append(_file("/etc/systemd/system/pcluster-pulumi-ephemeral.service", EPHEMERAL_UNIT, "0644"))
     for unit, text in UNITS[role].items():
         files.append(_file(f"/etc/systemd/system/{unit}", text, "0644"))
+    if proxy_env:
+        drop_in = f"[Service]\nEnvironmentFile={PROXY_ENV_FILE}\n"
+        for unit in ("pcluster-pulumi-ephemeral.service", *UNITS[role]):
+            files.append(_file(f"/etc/systemd/system/{unit}.d/pcluster-pulumi-proxy.conf", drop_in, "0644"))
     document = {"write_files": files, "runcmd": [[f"{BIN}/bootstrap.sh"]]}
     text = "#cloud-config\n" + json.dumps(document, indent=1) + "\n"
     if len(text.encode()) > USER_DATA_LIMIT:

@@ -2,7 +2,9 @@
 
 Everything testable lives in ``setup.py`` and ``storage_setup.py`` (Python); this script
 installs what is missing, fetches the runtime configuration and the node package from the
-cluster bucket, sets up the mount table's storage, then runs the steps for the node's role.
+cluster bucket, runs the ``OnNodeStart`` scripts, sets up the mount table's storage, runs the
+steps for the node's role, then the ``OnNodeConfigured`` scripts (a compute node's slurmd
+starts after them).
 A compute node that fails to boot powers itself off (its launch template says
 ``terminate``), so a broken node never lingers.
 """
@@ -12,12 +14,24 @@ SCRIPT = r"""#!/bin/bash
 # -E: the ERR trap also fires inside functions (without it a failing step exits silently).
 set -Eeuo pipefail
 . /etc/pcluster-pulumi/bootstrap.env
+# Networking.Proxy: everything below (S3, package managers, boto3) goes through the proxy.
+if [ -f /etc/pcluster-pulumi/proxy.env ]; then set -a; . /etc/pcluster-pulumi/proxy.env; set +a; fi
 exec > >(tee -a /var/log/pcluster-pulumi-bootstrap.log) 2>&1
 LIB=/opt/pcluster-pulumi/lib
 CONF=/etc/pcluster-pulumi/node-config.json
 export PYTHONPATH="$LIB" PCLUSTER_PULUMI_NODE_CONFIG="$CONF" AWS_DEFAULT_REGION="$REGION"
 
 node_setup() { python3 -m pcluster_pulumi.node.setup "$@"; }
+
+start_oneshot() {
+    # A boot step run by a unit (so it also runs at every reboot): its own output goes to the
+    # journal, so show it here before failing.
+    systemctl daemon-reload
+    if ! systemctl enable --now "$1"; then
+        journalctl -u "$1" -n 20 --no-pager || true
+        fail "$1 failed"
+    fi
+}
 
 fail() {
     # In a command substitution only leave it: the main shell reports the failure.
@@ -101,19 +115,38 @@ head_node() {
     systemctl enable --now pcluster-pulumi-slurmctld pcluster-pulumi-keeper
 }
 
-compute_node() {
-    mkdir -p /var/spool/slurmd /var/log/slurm /run/slurm
+secure_imds() {
+    # HeadNode.Imds.Secured: iptables lets only root and the Slurm user reach IMDS (every boot, by a unit).
+    # Without iptables, the step fails when Secured is true and does nothing when it is false.
+    if ! command -v iptables >/dev/null; then
+        if command -v apt-get >/dev/null; then apt-get install -y -qq iptables || true
+        else dnf install -y -q iptables-nft || true; fi
+    fi
+    start_oneshot pcluster-pulumi-imds
+}
+
+find_node_name() {
+    # A compute node's name (and so its queue, whose OnNodeStart runs next) comes from its record.
     imds=http://169.254.169.254/latest
     token=$(curl -sf -X PUT "$imds/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
     instance_id=$(curl -sf -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/instance-id")
     for attempt in $(seq 1 60); do
-        if name=$(node_setup node-name "$instance_id"); then break; fi
+        if NODE_NAME=$(node_setup node-name "$instance_id"); then break; fi
+        NODE_NAME=
         sleep 5
     done
-    [ -n "${name:-}" ] || fail "no node record for $instance_id"
-    echo "NODE_NAME=$name" > /etc/pcluster-pulumi/node.env
+    [ -n "$NODE_NAME" ] || fail "no node record for $instance_id"
+    echo "NODE_NAME=$NODE_NAME" > /etc/pcluster-pulumi/node.env
+}
+
+custom_action() {
+    # CustomActions (OnNodeStart/OnNodeConfigured): fetched and run by setup; non-zero fails the boot.
+    node_setup custom-action "$1" "$ROLE" ${NODE_NAME:+--node "$NODE_NAME"}
+}
+
+compute_node() {
+    mkdir -p /var/spool/slurmd /var/log/slurm /run/slurm
     systemctl daemon-reload
-    systemctl enable --now pcluster-pulumi-slurmd
 }
 
 login_node() {
@@ -123,15 +156,26 @@ login_node() {
     echo "export PATH=\$PATH:$SLURM_PREFIX/bin" >> /etc/profile.d/pcluster-pulumi-slurm.sh
 }
 
+NODE_NAME=
 install_packages
 fetch_runtime
+if [ "$ROLE" = head ]; then secure_imds; fi
+if [ "$ROLE" = compute ]; then find_node_name; fi
+custom_action on-node-start
+# Instance-store disks (RAID 0, ext4) at the ephemeral mount dir, now and at every boot.
+start_oneshot pcluster-pulumi-ephemeral
 # Volumes, RAID, file systems, fstab and (head) NFS exports, from the mount table.
 node_setup storage "$ROLE"
+# DeploymentSettings: the default user's sudo rights and (Local) its own /local/home.
+node_setup default-user
 setup_munge
 case "$ROLE" in
     head) head_node ;;
     compute) compute_node ;;
     login) login_node ;;
 esac
+custom_action on-node-configured
+# slurmd starts only once the node is configured, its scripts included: no job sees a half-made node.
+if [ "$ROLE" = compute ]; then systemctl enable --now pcluster-pulumi-slurmd; fi
 echo "bootstrap of $ROLE node for cluster $CLUSTER done"
 """

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from pcluster_pulumi.node import naming
 from pcluster_pulumi.node.config_queues import ComputeResource, InstanceFacts, Queue
 from pcluster_pulumi.node.config_reader import ConfigError, Reader
+from pcluster_pulumi.node.custom_actions import CustomActions
 
 __all__ = [
     "ENV_VAR",
@@ -140,14 +141,25 @@ class Tables:
 
 @dataclass(frozen=True)
 class HeadNode:
-    """How compute and login nodes reach the head node (its pre-created ENI address)."""
+    """How compute and login nodes reach the head node (its pre-created ENI address), and its own scripts."""
 
     private_ip: str
     hostname: str | None = None
+    custom_actions: CustomActions = field(default_factory=CustomActions)
+    #: ``HeadNode.Imds.Secured``: only root and the Slurm user may reach IMDS on the head node.
+    imds_secured: bool = True
+    #: ``LocalStorage.EphemeralVolume.MountDir``: where instance-store disks are mounted, if any.
+    ephemeral_mount_dir: str = "/scratch"
 
     @classmethod
     def read(cls, r: Reader) -> HeadNode:
-        return cls(private_ip=r.string("private_ip"), hostname=r.opt_str("hostname"))
+        return cls(
+            private_ip=r.string("private_ip"),
+            hostname=r.opt_str("hostname"),
+            imds_secured=r.boolean("imds_secured", True),
+            ephemeral_mount_dir=r.string("ephemeral_mount_dir", "/scratch"),
+            custom_actions=CustomActions.read(r.opt_section("custom_actions")),
+        )
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,10 @@ class NodeConfig:
     node_package_key: str | None = None
     munge_key_secret_arn: str | None = None
     cluster_user: str = "ec2-user"
+    #: ``DeploymentSettings.DisableSudoAccessForDefaultUser``.
+    disable_sudo_for_default_user: bool = False
+    #: ``DeploymentSettings.DefaultUserHome``: ``shared`` (/home/<user>) or ``local`` (/local/home/<user>).
+    default_user_home: str = "shared"
     mounts: tuple[dict[str, Any], ...] = ()
 
     def queue(self, name: str) -> Queue:
@@ -206,6 +222,8 @@ class NodeConfig:
             node_package_key=r.opt_str("node_package_key"),
             munge_key_secret_arn=r.opt_str("munge_key_secret_arn"),
             cluster_user=r.string("cluster_user", "ec2-user"),
+            disable_sudo_for_default_user=r.boolean("disable_sudo_for_default_user", False),
+            default_user_home=r.choice("default_user_home", ("shared", "local"), "shared"),
             mounts=tuple(item.raw for item in r.list_of("mounts", minimum=0)),
         )
         r.finish()

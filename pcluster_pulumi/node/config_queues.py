@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pcluster_pulumi.node.config_reader import ConfigError, Reader
+from pcluster_pulumi.node.custom_actions import QUEUE_EVENTS, CustomActions
 
 CAPACITY_TYPES = ("ONDEMAND", "SPOT", "CAPACITY_BLOCK")
 LAUNCH_APIS = ("run-instances", "create-fleet")
@@ -130,6 +131,10 @@ class Queue:
     allocation_strategy: str = "lowest-price"
     job_exclusive_allocation: bool = False
     custom_slurm_settings: dict[str, Any] = field(default_factory=dict)
+    #: The queue's OnNodeStart / OnNodeConfigured scripts (its compute nodes run them at boot).
+    custom_actions: CustomActions = field(default_factory=CustomActions)
+    #: ``ComputeSettings.LocalStorage.EphemeralVolume.MountDir`` (instance store, when the type has it).
+    ephemeral_mount_dir: str = "/scratch"
 
     def compute_resource(self, name: str) -> ComputeResource:
         """The compute resource called name; KeyError when the queue has none."""
@@ -150,4 +155,6 @@ class Queue:
             allocation_strategy=r.string("allocation_strategy", "lowest-price"),
             job_exclusive_allocation=r.boolean("job_exclusive_allocation", False),
             custom_slurm_settings=r.mapping("custom_slurm_settings"),
+            custom_actions=CustomActions.read(r.opt_section("custom_actions"), QUEUE_EVENTS),
+            ephemeral_mount_dir=r.string("ephemeral_mount_dir", "/scratch"),
         )

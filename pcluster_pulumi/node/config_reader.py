@@ -98,6 +98,13 @@ class Reader:
             raise ConfigError(f"{self.path}.{key}: expected at least {minimum} non-empty strings")
         return list(values)
 
+    def strings(self, key: str) -> list[str]:
+        """A list of strings that may be empty (script arguments are passed as they are)."""
+        values = self._typed(key, [], (list,), "a list")
+        if not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{self.path}.{key}: expected a list of strings")
+        return list(values)
+
     def section(self, key: str, required: bool = True) -> Reader:
         """A nested object, or an empty one (all defaults) when optional and absent."""
         value = self._get(key, _MISSING if required else {})

@@ -16,9 +16,12 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pcluster_pulumi.node import imds
+from pcluster_pulumi.node import imds, imds_access
 from pcluster_pulumi.node.aws import Clients
 from pcluster_pulumi.node.config import ConfigError, NodeConfig
+from pcluster_pulumi.node.custom_actions import EVENTS, Action, CustomActionError, run_actions
+from pcluster_pulumi.node.default_user import configure_default_user
+from pcluster_pulumi.node.ephemeral import setup_ephemeral
 from pcluster_pulumi.node.slurm_files import write_all
 from pcluster_pulumi.node.slurm_layout import SlurmLayout
 from pcluster_pulumi.node.storage_plan import DEFAULT_OPTIONS, FSTAB_TYPES, parse_mounts, shared_dir
@@ -102,6 +105,33 @@ def accounting_password(clients: Clients, config: NodeConfig) -> str | None:
     return database_password(secret["SecretString"])
 
 
+def custom_actions_of(config: NodeConfig, event: str, role: str, node_name: str | None) -> tuple[Action, ...]:
+    """The scripts a node of this role runs for event: the head node's, or its queue's.
+
+    A compute node knows its queue from its node name (``<queue>-st|dy-<cr>-<n>``), which is
+    why the bootstrap looks the name up before ``OnNodeStart``. Login pools are not deployed
+    yet, so a login node has none.
+    """
+    if role == "head":
+        return config.head_node.custom_actions.of(event)
+    if role == "compute":
+        if not node_name:
+            raise ConfigError("a compute node needs its node name to find its queue's custom actions")
+        queue, _ = config.compute_resource_of(node_name)
+        return queue.custom_actions.of(event)
+    return ()
+
+
+def ephemeral_mount_dir(config: NodeConfig, role: str, node_name: str | None) -> str | None:
+    """Where this node mounts its instance store: the head node's or its queue's dir (login: none yet)."""
+    if role == "head":
+        return config.head_node.ephemeral_mount_dir
+    if role == "compute" and node_name:
+        queue, _ = config.compute_resource_of(node_name)
+        return queue.ephemeral_mount_dir
+    return None
+
+
 def head_layout(hostname: str | None = None) -> SlurmLayout:
     """The production layout with this machine's short hostname as the controller."""
     return SlurmLayout(controller_hostname=(hostname or socket.gethostname()).split(".")[0])
@@ -126,6 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "shared-dir", help="print the directory the head node shares with compute or login nodes"
     )
     shared.add_argument("role", choices=("compute", "login"))
+    scratch = steps.add_parser("ephemeral", help="RAID 0, format and mount the instance-store disks, if any")
+    scratch.add_argument("role", choices=("head", "compute", "login"))
+    scratch.add_argument("--node", help="this compute node's Slurm node name (selects its queue)")
+    steps.add_parser("default-user", help="DeploymentSettings: default user's sudo rights and home")
+    steps.add_parser("imds-access", help="head node: restrict IMDS to root and the Slurm user, or open it")
+    action = steps.add_parser("custom-action", help="fetch and run a role's scripts for one event")
+    action.add_argument("event", choices=[e.replace("_", "-") for e in EVENTS])
+    action.add_argument("role", choices=("head", "compute", "login"))
+    action.add_argument("--node", help="this compute node's Slurm node name (selects its queue)")
     args = parser.parse_args(argv)
     config = NodeConfig.load()
     clients = Clients(config.region)
@@ -139,6 +178,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         except (StorageError, ConfigError, imds.MetadataError) as error:
             print(f"storage setup failed: {error}", file=sys.stderr)
+            return 1
+    elif args.step == "ephemeral":
+        try:
+            mount_dir = ephemeral_mount_dir(config, args.role, args.node)
+            if mount_dir:
+                setup_ephemeral(LocalHost(), mount_dir)
+        except (StorageError, KeyError) as error:
+            print(f"instance store setup failed: {error}", file=sys.stderr)
+            return 1
+    elif args.step == "default-user":
+        try:
+            for change in configure_default_user(
+                LocalHost(),
+                config.cluster_user,
+                disable_sudo=config.disable_sudo_for_default_user,
+                local_home=config.default_user_home == "local",
+            ):
+                print(change)
+        except StorageError as error:
+            print(f"default user setup failed: {error}", file=sys.stderr)
+            return 1
+    elif args.step == "imds-access":
+        try:
+            users = imds_access.apply(config.head_node.imds_secured, head_layout().slurm_user)
+        except RuntimeError as error:
+            print(f"imds lockdown failed: {error}", file=sys.stderr)
+            return 1
+        print(f"IMDS restricted to: {', '.join(users)}" if users else "IMDS open to every user")
+    elif args.step == "custom-action":
+        event = args.event.replace("-", "_")
+        try:
+            run_actions(custom_actions_of(config, event, args.role, args.node), event, clients.s3)
+        except (CustomActionError, ConfigError, KeyError) as error:
+            print(f"custom action failed: {error}", file=sys.stderr)
             return 1
     elif args.step == "shared-dir":
         try:

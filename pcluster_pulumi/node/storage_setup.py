@@ -254,7 +254,7 @@ class StorageSetup:
 
     def _array(self, entry: Mount, members: list[str]) -> str:
         device = entry.source
-        self._ensure_program("mdadm", "mdadm", f"{entry.mount_dir} is a RAID array")
+        self.ensure_program("mdadm", "mdadm", f"{entry.mount_dir} is a RAID array")
         if self.host.probe(["mdadm", "--detail", device]).returncode == 0:
             self.host.log(f"{entry.mount_dir}: array {device} is already running")
             return device
@@ -439,10 +439,10 @@ class StorageSetup:
             f"mounts of type efs ({', '.join(dirs)}) need the EFS mount helper; "
             f"use an AMI with {EFS_UTILS} (ParallelCluster's have it)"
         )
-        if not self._ensure_program("mount.efs", EFS_UTILS, why, required=False):
+        if not self.ensure_program("mount.efs", EFS_UTILS, why, required=False):
             self.host.log(f"WARNING: {EFS_UTILS} is not installed and could not be installed: {why}")
 
-    def _ensure_program(self, program: str, package: str, why: str, *, required: bool = True) -> bool:
+    def ensure_program(self, program: str, package: str, why: str, *, required: bool = True) -> bool:
         """Install package when program is missing; False (or StorageError when required) if that fails."""
         if self.host.which(program):
             return True

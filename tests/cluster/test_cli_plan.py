@@ -88,10 +88,7 @@ def test_deferred_features_are_warnings_on_stderr_and_storage_is_planned() -> No
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
-    assert [w.split(": warning: ", 1)[1].split(" ", 1)[0] for w in warnings] == [
-        "LoginNodes:",
-        "CustomActions",
-    ]
+    assert [w.split(": warning: ", 1)[1].split(" ", 1)[0] for w in warnings] == ["LoginNodes:"]
     storage = [r for r in document["resources"] if r["type"] == "aws:ebs/volume:Volume"]
     assert [r["inputs"]["tags"]["Name"] for r in storage] == ["name1"]
     assert document["outputs"]["ebsIds"] == [f"{storage[0]['name']}-id"]

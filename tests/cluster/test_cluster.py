@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from pcluster_pulumi.cluster.cluster import UnsupportedSpecError, check_supported, deferred_features
 from pcluster_pulumi.offline import plan
 from pcluster_pulumi.spec.loader import load_spec
 
-from .conftest import CORPUS, EXAMPLES, MINIMAL
+from .conftest import CORPUS, EXAMPLES, MINIMAL, named
 
 QUEUE_NET = "      Networking:\n        SubnetIds:\n"
 
@@ -20,7 +23,34 @@ def test_a_plain_slurm_cluster_has_nothing_deferred() -> None:
 def test_settings_not_deployed_yet_are_each_named() -> None:
     spec = load_spec(CORPUS / "valid" / "it_basic_essential_features-pcluster.config.yaml")
     messages = deferred_features(spec)
-    assert [m.split(" ", 1)[0] for m in messages] == ["LoginNodes:", "CustomActions"]
+    assert [m.split(" ", 1)[0] for m in messages] == ["LoginNodes:"]
+
+
+def test_custom_actions_run_at_boot_but_on_node_updated_is_named_as_not_run() -> None:
+    boot = MINIMAL.replace(
+        "HeadNode:\n",
+        "HeadNode:\n  CustomActions:\n    OnNodeStart:\n      Script: s3://b/start.sh\n"
+        "    OnNodeConfigured:\n      Sequence:\n        - Script: https://example.com/a.sh\n",
+        1,
+    )
+    assert deferred_features(load_spec(boot)) == []
+    updated = MINIMAL.replace(
+        "HeadNode:\n", "HeadNode:\n  CustomActions:\n    OnNodeUpdated:\n      Script: s3://b/up.sh\n", 1
+    )
+    assert [m.split(" ", 1)[0] for m in deferred_features(load_spec(updated))] == [
+        "HeadNode.CustomActions.OnNodeUpdated"
+    ]
+
+
+@pytest.mark.parametrize("url", ["ftp://host/x.sh", "s3://bucket-only", "s3://b/prefix/", "http://h/x.sh"])
+def test_custom_action_scripts_nodes_cannot_fetch_are_refused(url: str) -> None:
+    text = MINIMAL.replace(
+        QUEUE_NET, f"      CustomActions:\n        OnNodeStart:\n          Script: {url}\n" + QUEUE_NET
+    )
+    with pytest.raises(
+        UnsupportedSpecError, match=r"queue 'q1' CustomActions: Script .* must be s3://BUCKET/KEY"
+    ):
+        check_supported(load_spec(text), "demo")
 
 
 @pytest.mark.parametrize("example", ["slurm-storage.yaml", "slurm-accounting.yaml"])
@@ -29,13 +59,37 @@ def test_shared_storage_and_managed_accounting_are_deployed_not_deferred(example
     assert spec.shared_storage and deferred_features(spec) == []
 
 
-def test_proxy_is_named_as_not_configured_on_nodes() -> None:
-    text = MINIMAL.replace(
-        QUEUE_NET,
-        "      Networking:\n        Proxy:\n          HttpProxyAddress: https://proxy:8080\n"
-        "        SubnetIds:\n",
+def test_proxies_reach_the_head_node_and_only_the_queue_that_sets_one(plan_of) -> None:  # type: ignore[no-untyped-def]
+    second = MINIMAL[MINIMAL.index("    - Name: q1") :].replace("q1", "q2")
+    text = (
+        MINIMAL.replace(
+            "HeadNode:\n  InstanceType: t3.medium\n  Networking:\n",
+            "HeadNode:\n  InstanceType: t3.medium\n  Networking:\n    Proxy:\n"
+            "      HttpProxyAddress: http://head-proxy:3128\n",
+        ).replace(
+            QUEUE_NET,
+            "      Networking:\n        Proxy:\n          HttpProxyAddress: http://q1-proxy:8080\n"
+            "        SubnetIds:\n",
+        )
+        + second
     )
-    assert any(m.startswith("Networking.Proxy") for m in deferred_features(load_spec(text)))
+    spec = load_spec(text)
+    assert deferred_features(spec) == []
+    result = plan_of(text)
+
+    def proxy_env(user_data: str) -> str | None:
+        files = json.loads(user_data.split("\n", 1)[1])["write_files"]
+        return next((f["content"] for f in files if f["path"] == "/etc/pcluster-pulumi/proxy.env"), None)
+
+    head = proxy_env(named(result, "demo-head-node-instance").inputs["userData"])
+    assert head is not None and "https_proxy=http://head-proxy:3128\n" in head
+    assert "no_proxy=localhost,127.0.0.1,169.254.169.254,169.254.169.253,demo.pcluster\n" in head
+    q1, q2 = (
+        proxy_env(base64.b64decode(named(result, f"demo-queues-{q}-c5").inputs["userData"]).decode())
+        for q in ("q1", "q2")
+    )
+    assert q1 is not None and "http_proxy=http://q1-proxy:8080\n" in q1
+    assert q2 is None
 
 
 @pytest.mark.parametrize("name", ["1cluster", "has_underscore", "x" * 61])

@@ -104,3 +104,21 @@ def test_head_node_boots_only_after_its_policies_and_nodes_after_theirs(minimal)
         assert named(minimal, policy_name).urn in instance.dependencies
     template = named(minimal, "demo-queues-q1-c5")
     assert named(minimal, "demo-iam-queue-q1-policy").urn in template.dependencies
+
+
+def test_each_queue_role_reads_only_its_own_custom_action_scripts(plan_of) -> None:  # type: ignore[no-untyped-def]
+    queue = (
+        "    - Name: {name}\n      CustomActions:\n        OnNodeConfigured:\n"
+        "          Script: s3://scripts/{name}.sh\n      ComputeResources:\n        - Name: c5\n"
+        "          InstanceType: c5.xlarge\n          MaxCount: 4\n"
+        "      Networking:\n        SubnetIds:\n          - subnet-0bbbbbbbbbbbbbbb1\n"
+    )
+    text = MINIMAL[: MINIMAL.index("    - Name: q1")] + queue.format(name="q1") + queue.format(name="q2")
+    result = plan_of(text)
+    for name in ("q1", "q2"):
+        grants = [
+            s["Resource"]
+            for s in policy(named(result, f"demo-iam-queue-{name}-policy"))["Statement"]
+            if s.get("Sid") == "CustomActionScripts"
+        ]
+        assert grants == [f"arn:aws:s3:::scripts/{name}.sh"]

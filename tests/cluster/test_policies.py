@@ -212,3 +212,33 @@ def test_no_statement_allows_star_actions_and_star_resources_only_for_unscopable
         assert not any(a == "*" or a.endswith(":*") for a in actions), statement
         if "*" in as_list(statement["Resource"]):
             assert set(actions) <= UNSCOPABLE, statement
+
+
+def test_nodes_may_read_exactly_their_own_s3_custom_action_scripts() -> None:
+    text = MINIMAL.replace(
+        "HeadNode:\n",
+        "HeadNode:\n  CustomActions:\n    OnNodeStart:\n      Script: s3://scripts/head/pre.sh\n"
+        "    OnNodeConfigured:\n      Sequence:\n        - Script: https://example.com/x.sh\n"
+        "        - Script: s3://other/post.sh\n",
+        1,
+    ).replace(
+        "      Networking:\n        SubnetIds:\n",
+        "      CustomActions:\n        OnNodeStart:\n          Script: s3://scripts/q1.sh\n"
+        "      Networking:\n        SubnetIds:\n",
+    )
+    assert head(text)["CustomActionScripts"] == {
+        "Sid": "CustomActionScripts",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": ["arn:aws:s3:::other/post.sh", "arn:aws:s3:::scripts/head/pre.sh"],
+    }
+    compute = by_sid(
+        policies.compute_node_statements(
+            context(text), bucket="b", prefix="p/", log_group_name=None, queue_name="q1"
+        )
+    )
+    assert compute["CustomActionScripts"]["Resource"] == "arn:aws:s3:::scripts/q1.sh"
+    assert "CustomActionScripts" not in head()
+    assert "CustomActionScripts" not in by_sid(
+        policies.compute_node_statements(context(text), bucket="b", prefix="p/", log_group_name=None)
+    )

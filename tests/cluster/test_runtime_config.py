@@ -183,3 +183,72 @@ def test_every_compute_resource_is_in_the_document_with_its_counts(queues: list[
     assert {cr.launch_template_name for q in parsed.queues for cr in q.compute_resources} == {
         f"demo-q{i}-cr" for i in range(len(queues))
     }
+
+
+ACTIONS = MINIMAL.replace(
+    "HeadNode:\n",
+    "HeadNode:\n  CustomActions:\n"
+    "    OnNodeStart:\n      Script: s3://b/pre.sh\n      Args: ['R curl wget', arg2]\n"
+    "    OnNodeUpdated:\n      Sequence:\n        - Script: https://example.com/u1.sh\n"
+    "        - Script: s3://b/u2.sh\n          Args: [x]\n",
+    1,
+).replace(
+    "      Networking:\n        SubnetIds:\n",
+    "      CustomActions:\n        OnNodeConfigured:\n          Script: s3://b/post.sh\n"
+    "      Networking:\n        SubnetIds:\n",
+)
+
+
+def test_custom_actions_are_carried_per_event_as_ordered_script_lists() -> None:
+    document = render(ACTIONS)
+    assert document["head_node"]["custom_actions"] == {
+        "on_node_start": [{"script": "s3://b/pre.sh", "args": ["R curl wget", "arg2"]}],
+        "on_node_updated": [
+            {"script": "https://example.com/u1.sh", "args": []},
+            {"script": "s3://b/u2.sh", "args": ["x"]},
+        ],
+    }
+    assert document["queues"][0]["custom_actions"] == {
+        "on_node_configured": [{"script": "s3://b/post.sh", "args": []}]
+    }
+    parsed = NodeConfig.from_dict(document)
+    assert parsed.queue("q1").custom_actions.urls() == ["s3://b/post.sh"]
+
+
+def test_without_custom_actions_the_document_has_no_such_key() -> None:
+    document = render()
+    assert "custom_actions" not in document["head_node"]
+    assert "custom_actions" not in document["queues"][0]
+
+
+def test_head_node_imds_is_secured_unless_the_spec_opens_it() -> None:
+    assert render()["head_node"]["imds_secured"] is True
+    opened = MINIMAL.replace("HeadNode:\n", "HeadNode:\n  Imds:\n    Secured: false\n", 1)
+    assert render(opened)["head_node"]["imds_secured"] is False
+
+
+def test_ephemeral_mount_dirs_default_to_scratch_and_follow_the_spec() -> None:
+    document = render()
+    assert document["head_node"]["ephemeral_mount_dir"] == "/scratch"
+    assert document["queues"][0]["ephemeral_mount_dir"] == "/scratch"
+    custom = MINIMAL.replace(
+        "HeadNode:\n", "HeadNode:\n  LocalStorage:\n    EphemeralVolume:\n      MountDir: /local/tmp\n", 1
+    ).replace(
+        "      Networking:\n        SubnetIds:\n",
+        "      ComputeSettings:\n        LocalStorage:\n"
+        "          EphemeralVolume:\n            MountDir: nvme\n"
+        "      Networking:\n        SubnetIds:\n",
+    )
+    document = render(custom)
+    assert document["head_node"]["ephemeral_mount_dir"] == "/local/tmp"
+    assert document["queues"][0]["ephemeral_mount_dir"] == "/nvme"
+
+
+def test_deployment_settings_reach_the_nodes() -> None:
+    document = render()
+    assert document["disable_sudo_for_default_user"] is False and document["default_user_home"] == "shared"
+    text = (
+        MINIMAL + "DeploymentSettings:\n  DisableSudoAccessForDefaultUser: true\n  DefaultUserHome: Local\n"
+    )
+    document = render(text)
+    assert document["disable_sudo_for_default_user"] is True and document["default_user_home"] == "local"

@@ -53,10 +53,11 @@ def cloud_init() -> str:
     return found
 
 
+@pytest.mark.parametrize("proxy", [None, "http://proxy.example.com:3128"], ids=["direct", "proxy"])
 @pytest.mark.parametrize("role", ["head", "compute", "login"])
-def test_user_data_passes_cloud_init_schema(role: str, tmp_path: Path) -> None:
+def test_user_data_passes_cloud_init_schema(role: str, proxy: str | None, tmp_path: Path) -> None:
     path = tmp_path / f"{role}.cfg"
-    path.write_text(render_user_data(bootstrap_config(), role, "configs/node-config.json"))
+    path.write_text(render_user_data(bootstrap_config(), role, "configs/node-config.json", proxy=proxy))
     done = subprocess.run([cloud_init(), "schema", "-c", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Valid cloud-config" in done.stdout
