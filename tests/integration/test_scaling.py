@@ -118,14 +118,17 @@ def test_3_idle_node_is_suspended_terminated_forgotten_and_back_to_idle_cloud(
 ) -> None:
     cluster = slurm_cluster
     wait_for(lambda: cluster.job_state(registered_node.job) == "COMPLETED", 60, "job completion")
+    # The suspend program terminates first, then forgets the node: wait for it to finish both.
     wait_for(
-        lambda: registered_node.instance_id not in running_instances(cluster.config),
+        lambda: (
+            registered_node.instance_id not in running_instances(cluster.config)
+            and records_of(cluster, "work-") == {}
+            and f"{registered_node.name}.itest.pcluster." not in a_records(cluster.config)
+        ),
         60,
-        f"the idle node's instance terminated after SuspendTime\n{cluster.logs()}",
+        f"the idle node's instance terminated and its records removed after SuspendTime\n{cluster.logs()}",
     )
     registered_node.slurmd.stop()  # the machine is gone
-    assert records_of(cluster, "work-") == {}
-    assert f"{registered_node.name}.itest.pcluster." not in a_records(cluster.config)
     wait_for(
         lambda: cluster.node(registered_node.name).powered_down,
         60,
