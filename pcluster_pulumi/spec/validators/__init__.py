@@ -25,6 +25,7 @@ from pcluster_pulumi.spec.validators import (  # noqa: F401  (imported to regist
     slurm,
     storage,
     tags,
+    urls,
 )
 from pcluster_pulumi.spec.validators.base import REGISTRY, ConfigView, Finding, Validator
 

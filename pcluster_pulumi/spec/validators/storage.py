@@ -3,6 +3,7 @@ type, deletion policy, and the EFS and encryption options."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from pcluster_pulumi.spec.problems import KeyPath, Level
@@ -17,6 +18,9 @@ from pcluster_pulumi.spec.validators._read import (
 from pcluster_pulumi.spec.validators._storage import Storage, normalize_mount_dir, storages
 from pcluster_pulumi.spec.validators.base import ConfigView, Finding, validator
 
+DEFAULT_EPHEMERAL_DIR = "/scratch"
+INSTANCE_STORE_FAMILY = re.compile(r"^[a-z]+\d+[a-z]*d[a-z]*$")
+STORAGE_FAMILIES = ("i2", "i3", "i4", "i7", "im4", "is4", "d2", "d3", "h1", "x1", "f1")
 RESERVED_MOUNT_DIRS = frozenset(
     [
         "/bin",
@@ -67,6 +71,32 @@ def _mount_dirs(view: ConfigView) -> list[tuple[KeyPath, str, str]]:
     return out
 
 
+def _local_mount_dirs(view: ConfigView) -> list[tuple[KeyPath, str, str, bool]]:
+    """(path, normalized mount dir, whose, may have instance store) of each node type's scratch dir."""
+    owners = [(view.head_node, "the head node", [get_str(view.head_node, "InstanceType") or ""])]
+    for queue in view.slurm_queues():
+        types = [get_str(cr, "InstanceType") or "" for cr in queue.items("ComputeResources")]
+        types += [
+            get_str(i, "InstanceType") or ""
+            for cr in queue.items("ComputeResources")
+            for i in cr.items("Instances")
+        ]
+        owners.append((queue.child("ComputeSettings"), f"queue '{name_of(queue)}'", types))
+    out = []
+    for owner, whose, types in owners:
+        volume = owner.child("LocalStorage", "EphemeralVolume")
+        mount_dir = get_str(volume, "MountDir") or DEFAULT_EPHEMERAL_DIR
+        store = any(_may_have_instance_store(t) for t in types)
+        out.append((volume.at("MountDir"), normalize_mount_dir(mount_dir), whose, store))
+    return out
+
+
+def _may_have_instance_store(instance_type: str) -> bool:
+    """EC2's naming: a ``d`` in the family's suffix (c5d, m6id, g4dn, p4d) or a storage family."""
+    family = instance_type.split(".", 1)[0]
+    return bool(INSTANCE_STORE_FAMILY.match(family)) or family.startswith(STORAGE_FAMILIES)
+
+
 @validator("SharedStorageMountDirValidator")
 def reserved_mount_dir(view: ConfigView) -> Iterator[Finding]:
     """Shared storage is not mounted on a system directory (``/bin``, ``/etc``, ``/opt/slurm``,
@@ -82,9 +112,14 @@ def reserved_mount_dir(view: ConfigView) -> Iterator[Finding]:
 
 @validator("DuplicateMountDirValidator")
 def duplicate_mount_dir(view: ConfigView) -> Iterator[Finding]:
-    """Each shared storage has its own mount directory. (Clashes with instance-store mounts need
-    instance data and are checked later.)"""
+    """Each shared storage has its own mount directory. One that is also the instance-store scratch
+    dir (EphemeralVolume.MountDir, default /scratch) of nodes whose instance types have
+    instance-store disks is a WARNING: one of the two would hide the other."""
     first: dict[str, str] = {}
+    local: dict[str, list[str]] = {}
+    for _, mount_dir, whose, store in _local_mount_dirs(view):
+        if store:
+            local.setdefault(mount_dir, []).append(whose)
     for path, mount_dir, name in _mount_dirs(view):
         if mount_dir in first:
             yield Finding(
@@ -94,13 +129,21 @@ def duplicate_mount_dir(view: ConfigView) -> Iterator[Finding]:
             )
         else:
             first[mount_dir] = name
+        if mount_dir in local:
+            yield Finding(
+                path,
+                f"The mount directory {mount_dir} of shared storage '{name}' is also the instance-store "
+                f"scratch dir (EphemeralVolume.MountDir) of {' and '.join(local[mount_dir])}, whose instance "
+                "types have instance-store disks: one would hide the other. Choose another directory.",
+                Level.WARNING,
+            )
 
 
 @validator("OverlappingMountDirValidator")
 def overlapping_mount_dir(view: ConfigView) -> Iterator[Finding]:
-    """No shared storage is mounted inside another one's mount directory: the inner mount would
-    hide or be hidden by the outer file system. (ParallelCluster 3.16.1 compares storage names
-    here by mistake; we compare the mount directories.)"""
+    """No shared storage is mounted inside another one's mount directory, nor nested with a node's
+    instance-store scratch dir: the inner mount would hide or be hidden by the outer file system.
+    (ParallelCluster 3.16.1 compares storage names here by mistake; we compare the mount dirs.)"""
     seen: list[tuple[str, str]] = []
     for path, mount_dir, name in _mount_dirs(view):
         for other_dir, other_name in seen:
@@ -112,6 +155,14 @@ def overlapping_mount_dir(view: ConfigView) -> Iterator[Finding]:
                     "each other.",
                 )
         seen.append((mount_dir, name))
+    for path, local_dir, whose, _ in _local_mount_dirs(view):
+        for mount_dir, name in seen:
+            if local_dir.startswith(mount_dir + "/") or mount_dir.startswith(local_dir + "/"):
+                yield Finding(
+                    path,
+                    f"The instance-store scratch dir {local_dir} of {whose} overlaps {mount_dir} of shared "
+                    f"storage '{name}'; local and shared mount directories cannot be nested in each other.",
+                )
 
 
 @validator("NumberOfStorageValidator")

@@ -203,6 +203,14 @@ UNKNOWN_SCHEDULER: dict[str, Any] = {"Scheduling": {"Scheduler": "pbs"}}
 
 MANAGED_DATABASE: dict[str, Any] = {
     **MINIMAL_SLURM,
+    "HeadNode": {
+        **MINIMAL_SLURM["HeadNode"],
+        "CustomActions": {"OnNodeStart": {"Script": "ftp://example.com/x.sh"}},
+        "Networking": {
+            **MINIMAL_SLURM["HeadNode"]["Networking"],
+            "Proxy": {"HttpProxyAddress": "proxy:3128"},
+        },
+    },
     "Scheduling": {
         **MINIMAL_SLURM["Scheduling"],
         "SlurmSettings": {"Database": {"PasswordSecretArn": "arn:aws:secretsmanager:r:1:secret:p"}},

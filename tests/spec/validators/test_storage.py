@@ -45,6 +45,24 @@ def test_overlap_compares_mount_dirs_not_storage_names(slurm, where) -> None:
     assert where(slurm, "OverlappingMountDirValidator") == []
 
 
+def test_shared_storage_nested_with_a_scratch_dir_is_an_error(slurm, where) -> None:
+    slurm["SharedStorage"] = [_storage("a", "/scratch/shared")]  # inside the default /scratch
+    assert where(slurm, "OverlappingMountDirValidator") == [
+        (("HeadNode", "LocalStorage", "EphemeralVolume", "MountDir"), ERROR),
+        ((*QUEUE, "ComputeSettings", "LocalStorage", "EphemeralVolume", "MountDir"), ERROR),
+    ]
+    at(slurm, QUEUE)["ComputeSettings"] = {"LocalStorage": {"EphemeralVolume": {"MountDir": "/local"}}}
+    slurm["HeadNode"]["LocalStorage"] = {"EphemeralVolume": {"MountDir": "/local"}}
+    assert where(slurm, "OverlappingMountDirValidator") == []
+
+
+def test_shared_storage_on_the_scratch_dir_of_instance_store_nodes_is_a_warning(slurm, where) -> None:
+    slurm["SharedStorage"] = [_storage("a", "/scratch")]
+    assert where(slurm, "DuplicateMountDirValidator") == []  # no instance-store disks on these types
+    at(slurm, QUEUE)["ComputeResources"][0]["InstanceType"] = "c5d.4xlarge"
+    assert where(slurm, "DuplicateMountDirValidator") == [(("SharedStorage", 0, "MountDir"), Level.WARNING)]
+
+
 def test_sibling_mount_dirs_with_a_common_prefix_do_not_overlap(slurm, where) -> None:
     slurm["SharedStorage"] = [_storage("a", "/data"), _storage("b", "/data2", "Ebs")]
     assert where(slurm, "OverlappingMountDirValidator") == []
