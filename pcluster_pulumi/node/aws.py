@@ -43,7 +43,8 @@ class Clients:
 
     def _client(self, service: str) -> Any:
         if service not in self._cache:
-            self._cache[service] = boto3.client(service, region_name=self.region, config=_BOTO_CONFIG)  # type: ignore[call-overload]
+            factory: Any = boto3.client  # service is a runtime string, not one of the stubs' literals
+            self._cache[service] = factory(service, region_name=self.region, config=_BOTO_CONFIG)
         return self._cache[service]
 
     @property
