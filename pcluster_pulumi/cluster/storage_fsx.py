@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
@@ -121,36 +121,7 @@ class FsxStorage(pulumi.ComponentResource):
 
     resolved: pulumi.Output[dict[str, Any]]
 
-    def __init__(
-        self,
-        token: str,
-        name: str,
-        storage: SharedStorage,
-        subnet_id: str | None,
-        security_group_ids: Sequence[pulumi.Input[str]],
-        depends_on: Sequence[pulumi.Resource],
-        tags: Mapping[str, str] | None,
-        opts: pulumi.ResourceOptions | None,
-    ) -> None:
-        super().__init__(token, name, None, opts)
-        self.policy = storage_policy(storage)
-        self.subnet_id = subnet_id
-        self.security_group_ids = list(security_group_ids)
-        self.tags = {**(tags or {}), "Name": storage.name}
-        self.read = pulumi.ResourceOptions(parent=self)
-        self.keep = policy_options(self.policy, self)
-        self.after_rules = policy_options(self.policy, self, depends_on=list(depends_on))
-
-    def finish(self, **facts: pulumi.Input[Any]) -> None:
-        """Publish the facts (``None`` values dropped) and register them as outputs."""
-        self.resolved = pulumi.Output.all(**facts).apply(
-            lambda f: {k: v for k, v in f.items() if v is not None}
-        )
-        self.register_outputs({"resolved": self.resolved})
-
-
-class FsxLustreStorage(FsxStorage):
-    """A new FSx for Lustre file system (with its data repository associations), or an existing one."""
+    TYPE: ClassVar[str]
 
     def __init__(
         self,
@@ -163,16 +134,36 @@ class FsxLustreStorage(FsxStorage):
         tags: Mapping[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            "pcluster:storage_fsx:FsxLustreStorage",
-            name,
-            storage,
-            subnet_id,
-            security_group_ids,
-            depends_on,
-            tags,
-            opts,
+        super().__init__(self.TYPE, name, None, opts)
+        self.policy = storage_policy(storage)
+        self.subnet_id = subnet_id
+        self.security_group_ids = list(security_group_ids)
+        self.tags = {**(tags or {}), "Name": storage.name}
+        self.read = pulumi.ResourceOptions(parent=self)
+        self.keep = policy_options(self.policy, self)
+        self.after_rules = policy_options(self.policy, self, depends_on=list(depends_on))
+        self.declare(name, storage)
+
+    def declare(self, name: str, storage: SharedStorage) -> None:
+        """Declare the file system's resources and ``finish`` with its facts; each kind overrides it."""
+        raise NotImplementedError
+
+    def finish(self, **facts: pulumi.Input[Any]) -> None:
+        """Publish the facts (``None`` values dropped) and register them as outputs."""
+        self.resolved = pulumi.Output.all(**facts).apply(
+            lambda f: {k: v for k, v in f.items() if v is not None}
         )
+        self.register_outputs({"resolved": self.resolved})
+
+
+class FsxLustreStorage(FsxStorage):
+    """A new FSx for Lustre file system (with its data repository associations), or an existing one."""
+
+    TYPE = "pcluster:storage_fsx:FsxLustreStorage"
+
+    def declare(self, name: str, storage: SharedStorage) -> None:
+        """Declare this file system's resources (called by ``FsxStorage.__init__``)."""
+        subnet_id = self.subnet_id
         settings = storage.fsx_lustre_settings or FsxLustreSettings()
         if settings.file_system_id:
             fs = aws.fsx.LustreFileSystem.get(f"{name}-existing", settings.file_system_id, opts=self.read)
@@ -201,15 +192,10 @@ class FsxLustreStorage(FsxStorage):
 class FileCacheStorage(FsxStorage):
     """An existing Amazon File Cache, read for its DNS and mount names (never created)."""
 
-    def __init__(
-        self,
-        name: str,
-        storage: SharedStorage,
-        *,
-        tags: Mapping[str, str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("pcluster:storage_fsx:FileCacheStorage", name, storage, None, (), (), tags, opts)
+    TYPE = "pcluster:storage_fsx:FileCacheStorage"
+
+    def declare(self, name: str, storage: SharedStorage) -> None:
+        """Read the existing cache (File Cache is never created)."""
         settings = storage.file_cache_settings
         if settings is None:
             raise ValueError(f"storage {storage.name!r}: FileCacheSettings is missing")

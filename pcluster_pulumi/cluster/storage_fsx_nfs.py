@@ -14,7 +14,6 @@ endpoint needs the route tables of every node subnet, which the cluster does not
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -51,27 +50,11 @@ def ontap_names(storage: SharedStorage) -> tuple[str, str, str]:
 class FsxOntapStorage(FsxStorage):
     """A new ONTAP file system + SVM + volume (extension), or an existing volume and its SVM."""
 
-    def __init__(
-        self,
-        name: str,
-        storage: SharedStorage,
-        *,
-        subnet_id: str | None = None,
-        security_group_ids: Sequence[pulumi.Input[str]] = (),
-        depends_on: Sequence[pulumi.Resource] = (),
-        tags: Mapping[str, str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            "pcluster:storage_fsx_nfs:FsxOntapStorage",
-            name,
-            storage,
-            subnet_id,
-            security_group_ids,
-            depends_on,
-            tags,
-            opts,
-        )
+    TYPE = "pcluster:storage_fsx_nfs:FsxOntapStorage"
+
+    def declare(self, name: str, storage: SharedStorage) -> None:
+        """Declare this file system's resources (called by ``FsxStorage.__init__``)."""
+        subnet_id = self.subnet_id
         settings = storage.fsx_ontap_settings
         if settings is None:
             raise ValueError(f"storage {storage.name!r}: FsxOntapSettings is missing")
@@ -142,27 +125,11 @@ class FsxOntapStorage(FsxStorage):
 class FsxOpenZfsStorage(FsxStorage):
     """A new OpenZFS file system + volume (extension), or an existing volume (path read from its parents)."""
 
-    def __init__(
-        self,
-        name: str,
-        storage: SharedStorage,
-        *,
-        subnet_id: str | None = None,
-        security_group_ids: Sequence[pulumi.Input[str]] = (),
-        depends_on: Sequence[pulumi.Resource] = (),
-        tags: Mapping[str, str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            "pcluster:storage_fsx_nfs:FsxOpenZfsStorage",
-            name,
-            storage,
-            subnet_id,
-            security_group_ids,
-            depends_on,
-            tags,
-            opts,
-        )
+    TYPE = "pcluster:storage_fsx_nfs:FsxOpenZfsStorage"
+
+    def declare(self, name: str, storage: SharedStorage) -> None:
+        """Declare this file system's resources (called by ``FsxStorage.__init__``)."""
+        subnet_id = self.subnet_id
         settings = storage.fsx_open_zfs_settings
         if settings is None:
             raise ValueError(f"storage {storage.name!r}: FsxOpenZfsSettings is missing")
