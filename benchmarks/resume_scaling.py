@@ -107,7 +107,7 @@ def counting() -> Iterator[Counter[str]]:
 def run_ours(crs: list[str], multi: bool, nodes: list[str], world: dict[str, Any]) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from pcluster_pulumi.node.aws import Clients
-    from pcluster_pulumi.node.config import NodeConfig
+    from pcluster_pulumi.contract.config import NodeConfig
     from pcluster_pulumi.node.resume import resume
 
     class NoSlurm:

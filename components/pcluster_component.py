@@ -21,7 +21,7 @@ import yaml
 
 from pcluster_pulumi.cluster.cluster import Cluster as ClusterCore
 from pcluster_pulumi.cluster.context import merge_tags
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 from pcluster_pulumi.spec.loader import validate_text
 from pcluster_pulumi.spec.model import ClusterSpec
 
@@ -163,7 +163,7 @@ class Cluster(pulumi.ComponentResource):
         provider = aws.Provider(
             f"{name}-aws",
             region=cluster_spec.region or pulumi.Config("aws").get("region"),
-            default_tags={"tags": merge_tags(cluster_spec.tags, {naming.TAG_CLUSTER_NAME: name})},
+            default_tags={"tags": merge_tags(cluster_spec.tags, {names.TAG_CLUSTER_NAME: name})},
             opts=pulumi.ResourceOptions(parent=self),
         )
         core = ClusterCore(name, cluster_spec, opts=pulumi.ResourceOptions(parent=self, provider=provider))

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, WaiterError
 
-from pcluster_pulumi.node import fleet, fleet_status, naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import HeadNode, NodeConfig, Tables
+from pcluster_pulumi.node import fleet, fleet_status
 from pcluster_pulumi.node.aws import Clients, error_code, error_message
-from pcluster_pulumi.node.config import HeadNode, NodeConfig, Tables
 from pcluster_pulumi.node.ec2_launch import terminate
 
 __all__ = [
@@ -73,7 +74,7 @@ def fleet_config(cluster: str, region: str) -> NodeConfig:
         cluster_name=cluster,
         region=region,
         head_node=HeadNode(private_ip=""),
-        tables=Tables(naming.nodes_table_name(cluster), naming.status_table_name(cluster)),
+        tables=Tables(names.nodes_table_name(cluster), names.status_table_name(cluster)),
         queues=(),
     )
 

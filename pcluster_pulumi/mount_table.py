@@ -24,7 +24,7 @@ What ParallelCluster does and this table reproduces:
 
 ``mount_table`` gives typed entries per node type (``MountEntry``); ``runtime_mounts`` flattens
 them into the runtime configuration's ``mounts`` (``RuntimeMount``: ``roles`` and an options
-string, the shape ``node/setup.py``'s ``fstab_lines`` reads). Both are documented in
+string, the shape ``node/boot_steps.py``'s ``fstab_lines`` reads). Both are documented in
 ``docs/storage.md``.
 """
 

@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.cluster import Cluster
 from pcluster_pulumi.cluster.context import merge_tags
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec
 
@@ -38,7 +38,7 @@ def build(spec: ClusterSpec, name: str, region: str | None = None) -> Cluster:
     provider = aws.Provider(
         "aws",
         region=spec.region or region,
-        default_tags={"tags": merge_tags(spec.tags, {naming.TAG_CLUSTER_NAME: name})},
+        default_tags={"tags": merge_tags(spec.tags, {names.TAG_CLUSTER_NAME: name})},
     )
     cluster = Cluster(name, spec, opts=pulumi.ResourceOptions(provider=provider))
     for key, value in cluster.outputs().items():

@@ -1,6 +1,6 @@
 """The node runtime configuration, rendered from the spec by one pure function.
 
-Every node program reads one JSON document (format: ``pcluster_pulumi.node.config``). It holds
+Every node program reads one JSON document (format: ``pcluster_pulumi.contract.config``). It holds
 resolved facts only — instance vCPUs and memory, launch template names, table names, the
 head node's address — so nothing on a node calls DescribeInstanceTypes or parses YAML.
 ``render_runtime_config`` takes the spec, the AWS facts and the ids of created resources as
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.node import naming
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.spec.model import (
     ClusterSpec,
     CustomAction,
@@ -110,7 +110,7 @@ def accounting_section(
         "port": port,
         "user_name": database.user_name or DEFAULT_DATABASE_USER,
         "password_secret_arn": secret,
-        "database_name": database.database_name or naming.accounting_database_name(cluster_name),
+        "database_name": database.database_name or names.accounting_database_name(cluster_name),
     }
 
 
@@ -162,7 +162,7 @@ def _queue(ctx: ClusterContext, queue: SlurmQueue, resources: RuntimeResources) 
                 {k: v for k, v in vars(t.for_node(efa)).items() if v is not None}
                 for t in ctx.instance_types_of(cr)
             ],
-            "launch_template_name": naming.launch_template_name(ctx.name, queue.name, cr.name),
+            "launch_template_name": names.launch_template_name(ctx.name, queue.name, cr.name),
             "min_count": cr.min_count,
             "max_count": cr.max_count,
             "api": "create-fleet" if cr.uses_fleet else "run-instances",
@@ -227,8 +227,8 @@ def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> d
         "region": ctx.facts.region,
         "head_node": head_node,
         "tables": {
-            "nodes_table": naming.nodes_table_name(ctx.name),
-            "status_table": naming.status_table_name(ctx.name),
+            "nodes_table": names.nodes_table_name(ctx.name),
+            "status_table": names.status_table_name(ctx.name),
         },
         "queues": [_queue(ctx, q, resources) for q in spec.queues],
         "scheduler": scheduler,

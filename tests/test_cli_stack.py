@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from pcluster_pulumi import cli_session, cli_stack, update_gate
 from pcluster_pulumi.automation import SPEC_OUTPUT, DeployError, resolve_backend
 from pcluster_pulumi.cli import app
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 
 from .test_progress import PREVIEW_EVENTS, UP_EVENTS, events
 
@@ -162,7 +162,7 @@ def test_no_region_is_one_line(home: Path, config: Path, monkeypatch: pytest.Mon
 
 def make_status_table(status: str | None = None, cluster: str = "demo") -> Any:
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    table = naming.status_table_name(cluster)
+    table = names.status_table_name(cluster)
     dynamodb.create_table(
         TableName=table,
         KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
@@ -176,14 +176,14 @@ def make_status_table(status: str | None = None, cluster: str = "demo") -> Any:
 
 def set_item(status: str, cluster: str = "demo") -> None:
     boto3.client("dynamodb", region_name="us-east-1").put_item(
-        TableName=naming.status_table_name(cluster),
-        Item={"Id": {"S": naming.COMPUTE_FLEET_ITEM_ID}, "Data": {"M": {"status": {"S": status}}}},
+        TableName=names.status_table_name(cluster),
+        Item={"Id": {"S": names.COMPUTE_FLEET_ITEM_ID}, "Data": {"M": {"status": {"S": status}}}},
     )
 
 
 def item(cluster: str = "demo") -> str | None:
     response = boto3.client("dynamodb", region_name="us-east-1").get_item(
-        TableName=naming.status_table_name(cluster), Key={"Id": {"S": naming.COMPUTE_FLEET_ITEM_ID}}
+        TableName=names.status_table_name(cluster), Key={"Id": {"S": names.COMPUTE_FLEET_ITEM_ID}}
     )
     found = response.get("Item")
     return found["Data"]["M"]["status"]["S"] if found else None
@@ -504,8 +504,8 @@ def test_list_shows_every_cluster(stand_in: type[FakeStack], monkeypatch: pytest
 def launch_compute_nodes(count: int) -> list[str]:
     ec2 = boto3.client("ec2", region_name="us-east-1")
     tags = [
-        {"Key": naming.TAG_CLUSTER_NAME, "Value": "demo"},
-        {"Key": naming.TAG_NODE_TYPE, "Value": naming.NODE_TYPE_COMPUTE},
+        {"Key": names.TAG_CLUSTER_NAME, "Value": "demo"},
+        {"Key": names.TAG_NODE_TYPE, "Value": names.NODE_TYPE_COMPUTE},
     ]
     reply = ec2.run_instances(
         ImageId="ami-12345678",

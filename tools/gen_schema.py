@@ -1,18 +1,18 @@
-"""Generate pcluster_pulumi/spec/cluster.schema.json from the ParallelCluster key table.
+"""Generate pcluster_pulumi/spec/cluster.schema.json from ParallelCluster's key table.
 
 The schema is committed and is the single source of truth at run time; this script is how
 it was made, so that a newer ParallelCluster key table can be folded in on purpose:
 
-    python tools/gen_schema.py ../shared/reference/pcluster-schema-keys.tsv
+    python tools/gen_schema.py                # uses tools/schema/keys.tsv
+    python tools/gen_schema.py NEWER_KEYS.tsv # fold in another key table
 
-Inputs: the reference key table (path, type, required, validation, update policy), the
-overlay in tools/schema/overlay.py (defaults, 3.16.1 differences, extensions, titles) and
-tools/schema/descriptions.tsv (one sentence per key).
+Every input lives in tools/schema/ (see tools/schema/patch.py): the key table (path, type,
+required, validation, update policy), the data that patches it (3.16.1 differences,
+extensions, defaults, titles, extra schema keywords) and descriptions.tsv.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import sys
@@ -22,24 +22,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "schema"))
 
-import overlay  # noqa: E402
+import patch  # noqa: E402
 
 OUT = HERE.parent / "pcluster_pulumi" / "spec" / "cluster.schema.json"
-CIDR_OR_PREFIX_LIST = (
-    r"^(pl-[0-9a-z]{8}|pl-[0-9a-z]{17}|"
-    r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)/(3[0-2]|[12]?\d))$"
-)
-
-
-def read_rows(tsv: Path) -> list[dict[str, str]]:
-    rows = []
-    with tsv.open() as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            path, typ, req, allowed, policy = (line.rstrip("\n").split("\t") + [""] * 5)[:5]
-            rows.append({"path": path, "type": typ, "req": req, "allowed": allowed, "policy": policy})
-    return rows
+# Validation rules of the key table that name a ParallelCluster function, as a regex.
+RULE_PATTERNS: dict[str, str] = patch.load("rows.json")["rule_patterns"]
 
 
 def scalar_schema(typ: str, allowed: str) -> dict[str, Any]:
@@ -59,8 +46,8 @@ def apply_rule(out: dict[str, Any], rule: str, kind: str) -> None:
         if kind == "integer":
             values = [int(v) for v in values]
         out["enum"] = values
-    elif rule == "is_cidr_or_prefix_list":
-        out["pattern"] = CIDR_OR_PREFIX_LIST
+    elif rule in RULE_PATTERNS:
+        out["pattern"] = RULE_PATTERNS[rule]
     elif m := re.fullmatch(r"range\[(-?\d+|None),(-?\d+|None)\]( \(min exclusive\))?", rule):
         lo, hi, excl = m.groups()
         if lo != "None":
@@ -114,24 +101,28 @@ def object_of(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def build(rows: list[dict[str, str]], descriptions: dict[str, str]) -> dict[str, Any]:
+    """The JSON Schema of the patched key table."""
+    structure = patch.load("structure.json")
+    titles, suffixes = structure["titles"], structure["description_suffixes"]
+    defaults = patch.load("defaults.json")
     root: dict[str, Any] = {"type": "object", "title": "ClusterConfig", "properties": {}, "required": []}
     nodes: dict[str, dict[str, Any]] = {"": root}
-    for row in overlay.patch_rows(rows):
+    for row in patch.patch_rows(rows):
         path = row["path"]
         parent_path, _, key = path.rpartition(".")
         parent = object_of(nodes[parent_path])
         node = node_schema(row)
-        if path in overlay.TITLES:
-            object_of(node)["title"] = overlay.TITLES[path]
+        if path in titles:
+            object_of(node)["title"] = titles[path]
         if row.get("ext"):
             node["x-pcluster-pulumi"] = True
-        suffix = next((s for s in overlay.DESCRIPTION_SUFFIXES if path.endswith(s)), None)
-        if path in descriptions or path in overlay.DESCRIPTIONS:
-            node["description"] = descriptions.get(path) or overlay.DESCRIPTIONS[path]
+        suffix = next((s for s in suffixes if path.endswith(s)), None)
+        if path in descriptions:
+            node["description"] = descriptions[path]
         elif suffix:
-            node["description"] = overlay.DESCRIPTION_SUFFIXES[suffix]
-        if path in overlay.DEFAULTS:
-            node["default"] = overlay.DEFAULTS[path]
+            node["description"] = suffixes[suffix]
+        if path in defaults:
+            node["default"] = defaults[path]
         if row["policy"]:
             policy = row["policy"]
             node["x-update-policy"] = policy.split(" ")[0]
@@ -142,14 +133,14 @@ def build(rows: list[dict[str, str]], descriptions: dict[str, str]) -> dict[str,
         if row["req"] == "REQ":
             parent.setdefault("required", []).append(key)
         nodes[path] = node
-    for path, extra in overlay.EXTRA.items():
+    for path, extra in patch.load("extra.json").items():
         target = object_of(nodes[path]) if path else root
         for k, v in extra.items():
             if k == "required":
                 target["required"] = [r for r in target.get("required", []) if r not in v["drop"]]
             else:
                 target[k] = v
-    for path in overlay.MATERIALIZED:
+    for path in structure["materialized"]:
         nodes[path]["default"] = {}
     for node in nodes.values():
         obj = object_of(node)
@@ -170,13 +161,9 @@ def build(rows: list[dict[str, str]], descriptions: dict[str, str]) -> dict[str,
 
 
 def main(argv: list[str]) -> None:
-    tsv = Path(argv[1] if len(argv) > 1 else HERE.parent.parent / "shared/reference/pcluster-schema-keys.tsv")
-    desc_file = HERE / "schema" / "descriptions.tsv"
-    descriptions: dict[str, str] = {}
-    if desc_file.exists():
-        with desc_file.open() as fh:
-            descriptions = {r["path"]: r["description"] for r in csv.DictReader(fh, delimiter="\t")}
-    schema = build(read_rows(tsv), descriptions)
+    """Write the schema from tools/schema/keys.tsv (or the key table given as argument)."""
+    tsv = Path(argv[1]) if len(argv) > 1 else patch.KEYS
+    schema = build(patch.read_keys(tsv), patch.read_descriptions())
     OUT.write_text(json.dumps(schema, indent=1) + "\n")
     print(f"wrote {OUT}")
 

@@ -31,7 +31,7 @@ import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.deletion import policy_options, rds_cluster_args
 from pcluster_pulumi.cluster.storage_fsx import nested
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 from pcluster_pulumi.runtime_config import (
     DEFAULT_DATABASE_USER,
     MYSQL_PORT,
@@ -273,7 +273,7 @@ class SlurmAccounting(pulumi.ComponentResource):
             "engine": ENGINE,
             "engine_mode": "provisioned",
             "engine_version": ENGINE_VERSION,
-            "database_name": database.database_name or naming.accounting_database_name(cluster_name),
+            "database_name": database.database_name or names.accounting_database_name(cluster_name),
             "master_username": database.user_name or DEFAULT_DATABASE_USER,
             "manage_master_user_password": True,
             "storage_encrypted": True,

@@ -29,7 +29,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.node.archive import build_node_package
+from pcluster_pulumi.derive.node_package import build_node_package
 from pcluster_pulumi.runtime_config import RuntimeResources, render_runtime_config
 
 __all__ = ["Bucket", "RuntimeConfig", "artifact_prefix", "bucket_prefix", "node_package_path"]

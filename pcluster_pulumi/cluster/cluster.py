@@ -42,9 +42,9 @@ from pcluster_pulumi.cluster.network import Network
 from pcluster_pulumi.cluster.shared_storage import SharedStorage, check_storage
 from pcluster_pulumi.cluster.slurm_queues import SlurmQueues
 from pcluster_pulumi.cluster.user_data import head_proxy, node_user_data, queue_proxy
-from pcluster_pulumi.node import naming
-from pcluster_pulumi.node.config_reader import ConfigError, Reader
-from pcluster_pulumi.node.custom_actions import Action
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config_reader import ConfigError, Reader
+from pcluster_pulumi.contract.custom_actions import Action
 from pcluster_pulumi.runtime_config import RuntimeResources, custom_action_urls
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
@@ -72,7 +72,7 @@ def check_supported(spec: ClusterSpec, name: str) -> None:
     templates: dict[str, tuple[str, str]] = {}
     for queue in spec.queues:
         for cr in queue.compute_resources or ():
-            template = naming.launch_template_name(name, queue.name, cr.name)
+            template = names.launch_template_name(name, queue.name, cr.name)
             if template in templates:
                 other = templates[template]
                 raise UnsupportedSpecError(

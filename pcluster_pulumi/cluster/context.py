@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pcluster_pulumi.cluster.facts import AmiFacts, ClusterFacts, InstanceTypeFacts, ami_key
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmComputeResource, SlurmQueue
 
 __all__ = ["ClusterContext", "merge_tags"]
@@ -54,11 +54,11 @@ class ClusterContext:
     @property
     def tags(self) -> dict[str, str]:
         """Tags on every resource: the spec's ``Tags`` plus the cluster-name tag the node code keys on."""
-        return merge_tags(self.spec.tags, {naming.TAG_CLUSTER_NAME: self.name})
+        return merge_tags(self.spec.tags, {names.TAG_CLUSTER_NAME: self.name})
 
     def node_tags(self, node_type: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """Tags for a node (and its volumes) of a type: ``HeadNode``, ``Compute`` or ``LoginNode``."""
-        return merge_tags(self.tags, {naming.TAG_NODE_TYPE: node_type}, extra)
+        return merge_tags(self.tags, {names.TAG_NODE_TYPE: node_type}, extra)
 
     @property
     def cluster_user(self) -> str:

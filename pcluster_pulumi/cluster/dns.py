@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 from pcluster_pulumi.spec.model import ClusterSpec
 
 __all__ = ["Dns", "DnsPlan", "plan_dns"]
@@ -44,7 +44,7 @@ def plan_dns(spec: ClusterSpec, cluster: str, zone_domains: dict[str, str] | Non
             raise ValueError(f"the domain of hosted zone {dns.hosted_zone_id} was not resolved")
         domain = f"{cluster.lower()}.{zone_name.rstrip('.')}."
         return DnsPlan("existing", domain, dns.hosted_zone_id, use_ec2)
-    return DnsPlan("managed", naming.hosted_zone_domain(cluster), None, use_ec2)
+    return DnsPlan("managed", names.hosted_zone_domain(cluster), None, use_ec2)
 
 
 class Dns(pulumi.ComponentResource):

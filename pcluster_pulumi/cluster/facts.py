@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.node.config import InstanceFacts
+from pcluster_pulumi.contract.config import InstanceFacts
 from pcluster_pulumi.spec.model import ClusterSpec
 
 __all__ = [

@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 
 __all__ = ["HeadNode", "HeadNodeInputs", "instance_args"]
 
@@ -46,7 +46,7 @@ def instance_args(ctx: ClusterContext) -> dict[str, Any]:
         "volume_type": root.volume_type,
         "encrypted": root.encrypted,
         "delete_on_termination": root.delete_on_termination,
-        "tags": {**ctx.node_tags(naming.NODE_TYPE_HEAD), "Name": f"{ctx.name}-head-node-root"},
+        "tags": {**ctx.node_tags(names.NODE_TYPE_HEAD), "Name": f"{ctx.name}-head-node-root"},
     }
     for key, value in (("volume_size", root.size), ("iops", root.iops), ("throughput", root.throughput)):
         if value is not None:
@@ -57,7 +57,7 @@ def instance_args(ctx: ClusterContext) -> dict[str, Any]:
         "metadata_options": {"http_endpoint": "enabled", "http_tokens": ctx.http_tokens},
         "root_block_device": root_device,
         "monitoring": ctx.spec.monitoring.detailed_monitoring,
-        "tags": {**ctx.node_tags(naming.NODE_TYPE_HEAD), "Name": f"{ctx.name}-head-node"},
+        "tags": {**ctx.node_tags(names.NODE_TYPE_HEAD), "Name": f"{ctx.name}-head-node"},
     }
     disks = min(facts.instance_store_disks, 24)
     if disks:
@@ -103,7 +103,7 @@ class HeadNode(pulumi.ComponentResource):
                 address = aws.ec2.Eip(
                     f"{name}-eip",
                     domain="vpc",
-                    tags={**ctx.node_tags(naming.NODE_TYPE_HEAD), "Name": f"{ctx.name}-head-node"},
+                    tags={**ctx.node_tags(names.NODE_TYPE_HEAD), "Name": f"{ctx.name}-head-node"},
                     opts=child,
                 )
                 allocation: pulumi.Input[str] = address.allocation_id

@@ -3,7 +3,7 @@
 ``parallelcluster-slurm-<cluster>`` maps a Slurm node name (``Id``) to the instance running it,
 with an index on ``InstanceId`` so a booting compute node can find its own name;
 ``parallelcluster-<cluster>`` holds the compute-fleet status item that ``update-compute-fleet``
-flips. The names are fixed (``node/naming.py``) because the node programs address the tables
+flips. The names are fixed (``node/names.py``) because the node programs address the tables
 by name. Both are on-demand, encrypted with KMS, and have point-in-time recovery on: losing
 the node map mid-scale-up would orphan instances.
 """
@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 
 __all__ = ["INSTANCE_ID_INDEX", "InstanceTable"]
 
@@ -33,8 +33,8 @@ class InstanceTable(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.tables: dict[str, aws.dynamodb.Table] = {}
         for key, table, attributes, indexes in (
-            ("nodes", naming.nodes_table_name(ctx.name), ["Id", INSTANCE_ID_INDEX], [INSTANCE_ID_INDEX]),
-            ("status", naming.status_table_name(ctx.name), ["Id"], []),
+            ("nodes", names.nodes_table_name(ctx.name), ["Id", INSTANCE_ID_INDEX], [INSTANCE_ID_INDEX]),
+            ("status", names.status_table_name(ctx.name), ["Id"], []),
         ):
             self.tables[key] = aws.dynamodb.Table(
                 f"{name}-{key}",

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.cluster.storage_network import StorageNetwork
-from pcluster_pulumi.node.slurm_layout import SlurmLayout
+from pcluster_pulumi.contract.slurm_layout import SlurmLayout
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
 
 __all__ = ["Network", "NetworkPlan", "Rule", "Source", "plan_security_groups"]

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.node import naming
-from pcluster_pulumi.node.custom_actions import split_s3_url
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.custom_actions import split_s3_url
 from pcluster_pulumi.runtime_config import custom_action_urls
 from pcluster_pulumi.spec.model import S3Access
 
@@ -63,8 +63,8 @@ def one(values: Sequence[str]) -> str | list[str]:
 
 
 def _table_arns(ctx: ClusterContext) -> tuple[str, str]:
-    nodes = ctx.facts.arn("dynamodb", f"table/{naming.nodes_table_name(ctx.name)}")
-    status = ctx.facts.arn("dynamodb", f"table/{naming.status_table_name(ctx.name)}")
+    nodes = ctx.facts.arn("dynamodb", f"table/{names.nodes_table_name(ctx.name)}")
+    status = ctx.facts.arn("dynamodb", f"table/{names.status_table_name(ctx.name)}")
     return nodes, status
 
 
@@ -169,7 +169,7 @@ def head_node_statements(
     spec = ctx.spec
     nodes, status = _table_arns(ctx)
     instances = ctx.facts.arn("ec2", "instance/*")
-    own_tag = {f"ec2:ResourceTag/{naming.TAG_CLUSTER_NAME}": ctx.name}
+    own_tag = {f"ec2:ResourceTag/{names.TAG_CLUSTER_NAME}": ctx.name}
     describe = [
         "ec2:DescribeInstances",
         "ec2:DescribeInstanceStatus",

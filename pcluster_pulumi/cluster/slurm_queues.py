@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.context import ClusterContext, merge_tags
 from pcluster_pulumi.cluster.iam import InstanceProfileRef
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
 from pcluster_pulumi.spec.model import PlacementGroup, SlurmComputeResource, SlurmQueue
 
 __all__ = ["PlacementPlan", "Queue", "SlurmQueues", "launch_template_args", "placement_for"]
@@ -60,10 +60,10 @@ def compute_tags(ctx: ClusterContext, queue: SlurmQueue, cr: SlurmComputeResourc
         cr.tags,
         {
             "Name": "Compute",
-            naming.TAG_CLUSTER_NAME: ctx.name,
-            naming.TAG_NODE_TYPE: naming.NODE_TYPE_COMPUTE,
-            naming.TAG_QUEUE_NAME: queue.name,
-            naming.TAG_COMPUTE_RESOURCE_NAME: cr.name,
+            names.TAG_CLUSTER_NAME: ctx.name,
+            names.TAG_NODE_TYPE: names.NODE_TYPE_COMPUTE,
+            names.TAG_QUEUE_NAME: queue.name,
+            names.TAG_COMPUTE_RESOURCE_NAME: cr.name,
         },
     )
 
@@ -125,7 +125,7 @@ def launch_template_args(
 
     tags = compute_tags(ctx, queue, cr)
     args: dict[str, Any] = {
-        "name": naming.launch_template_name(ctx.name, queue.name, cr.name),
+        "name": names.launch_template_name(ctx.name, queue.name, cr.name),
         "description": f"Compute resource {cr.name} of queue {queue.name} in cluster {ctx.name}",
         "image_id": ami.image_id,
         "iam_instance_profile": instance_profile,

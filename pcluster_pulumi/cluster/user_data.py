@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.cluster.dns import plan_dns
-from pcluster_pulumi.node import bootstrap
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.contract import bootstrap
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.runtime_config import RuntimeResources, render_runtime_config
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
 

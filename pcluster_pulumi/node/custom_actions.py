@@ -15,97 +15,15 @@ import subprocess
 import tempfile
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from pcluster_pulumi.node.config_reader import ConfigError, Reader
+from pcluster_pulumi.contract.custom_actions import EVENT_KEYS, Action, split_s3_url
 
-__all__ = [
-    "EVENTS",
-    "QUEUE_EVENTS",
-    "Action",
-    "CustomActionError",
-    "CustomActions",
-    "fetch_script",
-    "run_actions",
-    "split_s3_url",
-]
-
-#: Runtime-config keys of the events, in the order a node meets them.
-EVENTS = ("on_node_start", "on_node_configured", "on_node_updated")
-#: Queues have no OnNodeUpdated in ParallelCluster (compute nodes are replaced, not updated).
-QUEUE_EVENTS = EVENTS[:2]
-#: The ParallelCluster key of each event, for messages a user recognises.
-EVENT_KEYS = {
-    "on_node_start": "OnNodeStart",
-    "on_node_configured": "OnNodeConfigured",
-    "on_node_updated": "OnNodeUpdated",
-}
-_SCHEMES = ("s3://", "https://")
+__all__ = ["CustomActionError", "fetch_script", "run_actions"]
 
 
 class CustomActionError(RuntimeError):
     """A script could not be fetched or failed; the message names the event, step and URL."""
-
-
-@dataclass(frozen=True)
-class Action:
-    """One script and the arguments it is run with."""
-
-    script: str
-    args: tuple[str, ...] = ()
-
-    @classmethod
-    def read(cls, r: Reader) -> Action:
-        script = r.string("script")
-        if not script.startswith(_SCHEMES) or script in _SCHEMES:
-            raise ConfigError(f"{r.path}.script: must be an s3:// or https:// URL, got {script!r}")
-        if script.startswith("s3://"):
-            split_s3_url(script, r.path)
-        return cls(script=script, args=tuple(r.strings("args")))
-
-
-@dataclass(frozen=True)
-class CustomActions:
-    """The scripts of each event (empty tuples: nothing to run)."""
-
-    on_node_start: tuple[Action, ...] = ()
-    on_node_configured: tuple[Action, ...] = ()
-    on_node_updated: tuple[Action, ...] = ()
-
-    @classmethod
-    def read(cls, r: Reader | None, events: Sequence[str] = EVENTS) -> CustomActions:
-        """Read the events; one not allowed here (a queue's ``on_node_updated``) must be empty."""
-        if r is None:
-            return cls()
-        found = {event: tuple(Action.read(i) for i in r.list_of(event, minimum=0)) for event in EVENTS}
-        for event, actions in found.items():
-            if actions and event not in events:
-                raise ConfigError(f"{r.path}.{event}: not run here (only {', '.join(events)})")
-        r.finish()
-        return cls(**found)
-
-    def of(self, event: str) -> tuple[Action, ...]:
-        """The scripts of one event (``on_node_start`` …); KeyError for an unknown event."""
-        if event not in EVENTS:
-            raise KeyError(f"unknown custom action event {event!r}")
-        actions: tuple[Action, ...] = getattr(self, event)
-        return actions
-
-    def urls(self) -> list[str]:
-        """Every script URL, in event order (what the node's role must be able to read)."""
-        return [a.script for event in EVENTS for a in self.of(event)]
-
-    def __bool__(self) -> bool:
-        return any(self.of(event) for event in EVENTS)
-
-
-def split_s3_url(url: str, where: str = "script") -> tuple[str, str]:
-    """``s3://bucket/key`` → (bucket, key); ConfigError when either part is missing."""
-    bucket, _, key = url.removeprefix("s3://").partition("/")
-    if not bucket or not key or key.endswith("/"):
-        raise ConfigError(f"{where}: {url!r} must name an object: s3://BUCKET/KEY")
-    return bucket, key
 
 
 Opener = Callable[[str], Any]

@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from pcluster_pulumi.contract.config import ComputeResource, Queue
 from pcluster_pulumi.node.aws import (
     DESCRIBE_BATCH,
     RUN_INSTANCES_BATCH,
@@ -27,7 +28,6 @@ from pcluster_pulumi.node.aws import (
     error_code,
     error_message,
 )
-from pcluster_pulumi.node.config import ComputeResource, Queue
 
 log = logging.getLogger(__name__)
 

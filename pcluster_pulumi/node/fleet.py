@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.node.aws import Clients, chunks
-from pcluster_pulumi.node.config import NodeConfig
 
 LIVE_STATES = frozenset({"pending", "running"})
 #: DescribeInstanceStatus accepts at most 100 instance ids per call.
@@ -36,8 +36,8 @@ class FleetInstance:
 def cluster_instances(clients: Clients, config: NodeConfig) -> dict[str, FleetInstance]:
     """Every compute instance tagged for this cluster, in any state EC2 still reports."""
     filters = [
-        {"Name": f"tag:{naming.TAG_CLUSTER_NAME}", "Values": [config.cluster_name]},
-        {"Name": f"tag:{naming.TAG_NODE_TYPE}", "Values": [naming.NODE_TYPE_COMPUTE]},
+        {"Name": f"tag:{names.TAG_CLUSTER_NAME}", "Values": [config.cluster_name]},
+        {"Name": f"tag:{names.TAG_NODE_TYPE}", "Values": [names.NODE_TYPE_COMPUTE]},
     ]
     found: dict[str, FleetInstance] = {}
     for page in clients.ec2.get_paginator("describe_instances").paginate(Filters=filters):

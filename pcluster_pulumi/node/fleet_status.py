@@ -15,9 +15,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.names import COMPUTE_FLEET_ITEM_ID
+from pcluster_pulumi.contract.paths import DEFAULT_STATE_DIR, STATE_DIR_ENV
 from pcluster_pulumi.node.aws import Clients, error_code
-from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.node.naming import COMPUTE_FLEET_ITEM_ID
 
 RUNNING = "RUNNING"
 STOP_REQUESTED = "STOP_REQUESTED"
@@ -28,10 +29,6 @@ STARTING = "STARTING"
 PROTECTED = "PROTECTED"
 STATUSES = (RUNNING, STOP_REQUESTED, STOPPING, STOPPED, START_REQUESTED, STARTING, PROTECTED)
 
-#: Where the keeper leaves the last status it saw, so the resume program can check it
-#: without an AWS call on every scale-up.
-STATE_DIR_ENV = "PCLUSTER_PULUMI_STATE_DIR"
-DEFAULT_STATE_DIR = "/var/lib/pcluster-pulumi"
 
 
 def _local_path() -> Path:

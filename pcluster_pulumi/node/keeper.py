@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import FrameType
 
-from pcluster_pulumi.node import fleet_status, naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import ConfigError, NodeConfig
+from pcluster_pulumi.node import fleet_status
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import ConfigError, NodeConfig
 from pcluster_pulumi.node.ec2_launch import terminate
 from pcluster_pulumi.node.fleet import FleetInstance, cluster_instances, unhealthy_instances
 from pcluster_pulumi.node.logs import setup_logging
@@ -95,7 +96,7 @@ def run_once(
     for name, node in nodes.items():
         if name in to_power_down or node.powering_down or node.powering_up:
             continue
-        parsed = naming.parse_node_name(name)
+        parsed = names.parse_node_name(name)
         if node.down and not node.powered_down:
             if not parsed.is_static and node.reason.startswith(LAUNCH_FAILURE_PREFIX):
                 held = (local_now() - node.reason_time).total_seconds() if node.reason_time else 0.0
@@ -123,10 +124,10 @@ def run_once(
     by_reason: dict[str, list[str]] = {}
     for name, reason in to_power_down.items():
         by_reason.setdefault(reason, []).append(name)
-    for reason, names in sorted(by_reason.items()):
-        log.info("powering down %s: %s", ",".join(sorted(names)), reason)
-        slurm.power_down(sorted(names), reason)
-        report.powered_down.extend(sorted(names))
+    for reason, down in sorted(by_reason.items()):
+        log.info("powering down %s: %s", ",".join(sorted(down)), reason)
+        slurm.power_down(sorted(down), reason)
+        report.powered_down.extend(sorted(down))
     if report.powered_up and report.status != fleet_status.PROTECTED:
         log.info("powering up static nodes %s", ",".join(sorted(report.powered_up)))
         slurm.power_up(sorted(report.powered_up))

@@ -10,7 +10,8 @@ import logging
 import os
 from pathlib import Path
 
-LOG_DIR_ENV = "PCLUSTER_PULUMI_LOG_DIR"
+from pcluster_pulumi.contract.paths import LOG_DIR_ENV
+
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.node.aws import (
     DYNAMODB_GET_BATCH,
     DYNAMODB_WRITE_BATCH,
@@ -24,7 +25,6 @@ from pcluster_pulumi.node.aws import (
     Clients,
     chunks,
 )
-from pcluster_pulumi.node.config import NodeConfig
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def scan_records(clients: Clients, config: NodeConfig) -> dict[str, NodeRecord]:
     paginator = clients.dynamodb.get_paginator("scan")
     for page in paginator.paginate(TableName=config.tables.nodes_table, ConsistentRead=True):
         for item in page.get("Items", []):
-            if "InstanceId" in item and naming.is_node_name(item["Id"]["S"]):
+            if "InstanceId" in item and names.is_node_name(item["Id"]["S"]):
                 record = NodeRecord.from_item(item)
                 found[record.node] = record
     return found
@@ -163,7 +163,7 @@ def _change(action: str, record: NodeRecord, domain: str) -> dict[str, Any]:
     return {
         "Action": action,
         "ResourceRecordSet": {
-            "Name": naming.node_fqdn(record.node, domain),
+            "Name": names.node_fqdn(record.node, domain),
             "Type": "A",
             "TTL": DNS_TTL,
             "ResourceRecords": [{"Value": record.private_ip}],

@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pcluster_pulumi.node import hostlist, naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import ConfigError, NodeConfig
+from pcluster_pulumi.node import hostlist
 from pcluster_pulumi.node.aws import Clients, error_code
-from pcluster_pulumi.node.config import ConfigError, NodeConfig
 from pcluster_pulumi.node.ec2_launch import Instance, launch, terminate
 from pcluster_pulumi.node.fleet_status import RUNNING, read_local
 from pcluster_pulumi.node.logs import setup_logging
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = NodeConfig.load()
     except ConfigError as error:
         log.error("%s", error)
-        ours = [n for n in nodes if naming.is_node_name(n)]
+        ours = [n for n in nodes if names.is_node_name(n)]
         if ours:
             slurm.set_down(ours, failure_reason("ConfigError", str(error)))
         return 1
@@ -178,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         log.exception("resume of %s failed", args.nodelist)
         slurm.set_down(
-            [n for n in nodes if naming.is_node_name(n)], failure_reason(error_code(error), str(error))
+            [n for n in nodes if names.is_node_name(n)], failure_reason(error_code(error), str(error))
         )
         return 1
     return 0

@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pcluster_pulumi.node import hostlist, naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.node import hostlist
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,6 @@ def _per_resource(nodes: list[str], all_or_nothing: bool) -> list[LaunchGroup]:
     """Split nodes by (queue, compute resource), keeping their order inside each group."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for node in nodes:
-        parsed = naming.parse_node_name(node)
+        parsed = names.parse_node_name(node)
         grouped.setdefault((parsed.queue, parsed.compute_resource), []).append(node)
     return [LaunchGroup(q, cr, tuple(members), all_or_nothing) for (q, cr), members in grouped.items()]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pcluster_pulumi.node import hostlist, naming
-from pcluster_pulumi.node.config import ComputeResource, NodeConfig, Queue
-from pcluster_pulumi.node.slurm_layout import SlurmLayout
-from pcluster_pulumi.node.slurm_settings import (
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import ComputeResource, NodeConfig, Queue
+from pcluster_pulumi.contract.slurm_layout import SlurmLayout
+from pcluster_pulumi.contract.slurm_settings import (
     ACCOUNTING_DENY,
     CLUSTER_DENY,
     COMPUTE_RESOURCE_DENY,
@@ -22,6 +22,7 @@ from pcluster_pulumi.node.slurm_settings import (
     render_line,
     slurm_value,
 )
+from pcluster_pulumi.node import hostlist
 
 #: Slurm drops a node that registers with less than this share of RealMemory only below it,
 #: because the OS never sees all of an instance's advertised memory.
@@ -34,13 +35,13 @@ MAX_TREE_WIDTH = 65533
 
 def static_nodes(queue: Queue, resource: ComputeResource) -> list[str]:
     """Names of a compute resource's static nodes (MinCount of them)."""
-    return [naming.static_node_name(queue.name, resource.name, n) for n in range(1, resource.min_count + 1)]
+    return [names.static_node_name(queue.name, resource.name, n) for n in range(1, resource.min_count + 1)]
 
 
 def dynamic_nodes(queue: Queue, resource: ComputeResource) -> list[str]:
     """Names of a compute resource's dynamic nodes (MaxCount - MinCount of them)."""
     return [
-        naming.dynamic_node_name(queue.name, resource.name, n) for n in range(1, resource.dynamic_count + 1)
+        names.dynamic_node_name(queue.name, resource.name, n) for n in range(1, resource.dynamic_count + 1)
     ]
 
 
@@ -131,7 +132,7 @@ def _check_user_settings(config: NodeConfig) -> None:
 
 def _global_parameters(config: NodeConfig, layout: SlurmLayout) -> Iterator[tuple[str, str]]:
     host = layout.controller_hostname
-    yield "ClusterName", naming.slurm_cluster_name(config.cluster_name)
+    yield "ClusterName", names.slurm_cluster_name(config.cluster_name)
     yield "SlurmctldHost", f"{host}({layout.controller_address})" if layout.controller_address else host
     yield "SlurmUser", layout.slurm_user
     yield "SlurmctldPort", str(layout.slurmctld_port)
@@ -206,11 +207,11 @@ def _accounting(config: NodeConfig, layout: SlurmLayout) -> Iterator[tuple[str, 
 
 def _node_lines(queue: Queue, resource: ComputeResource) -> list[str]:
     lines = []
-    for kind, names, weight in (
+    for kind, node_names, weight in (
         ("static", static_nodes(queue, resource), resource.static_node_priority),
         ("dynamic", dynamic_nodes(queue, resource), resource.dynamic_node_priority),
     ):
-        if not names:
+        if not node_names:
             continue
         features = [kind, *resource.instance_types, resource.name]
         if resource.efa_enabled:
@@ -218,7 +219,7 @@ def _node_lines(queue: Queue, resource: ComputeResource) -> list[str]:
         if resource.gpu_count:
             features.append("gpu")
         pairs = [
-            ("NodeName", hostlist.compress(names)),
+            ("NodeName", hostlist.compress(node_names)),
             ("CPUs", str(resource.vcpus)),
             ("RealMemory", str(real_memory_mib(resource))),
             ("State", "CLOUD"),

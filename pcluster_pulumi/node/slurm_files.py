@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pcluster_pulumi.node import hostlist, naming
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.slurm_layout import SlurmLayout
+from pcluster_pulumi.node import hostlist
 from pcluster_pulumi.node.slurm_conf import dynamic_nodes, render_slurm_conf, static_nodes
-from pcluster_pulumi.node.slurm_layout import SlurmLayout
 
 
 def render_gres_conf(config: NodeConfig) -> str:
@@ -51,7 +52,7 @@ def render_slurmdbd_conf(config: NodeConfig, layout: SlurmLayout, password: str)
         raise ValueError("slurmdbd.conf is only rendered when the cluster has an accounting database")
     if "\n" in password:
         raise ValueError("the accounting database password must be a single line")
-    database = accounting.database_name or naming.accounting_database_name(config.cluster_name)
+    database = accounting.database_name or names.accounting_database_name(config.cluster_name)
     return (
         "# slurmdbd.conf rendered by pcluster-pulumi; readable by the Slurm user only.\n"
         "AuthType=auth/munge\n"

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pcluster_pulumi.node.config_reader import ConfigError, Reader
+from pcluster_pulumi.contract.config_reader import ConfigError, Reader
 
 ROLES = ("head", "compute", "login")
 KINDS = ("local", "nfs", "ebs", "raid", "efs", "lustre", "ontap", "openzfs", "filecache")

@@ -1,6 +1,6 @@
 """Storage at boot: find EBS volumes, assemble RAID, format blank devices, mount, fstab, NFS exports.
 
-``python3 -m pcluster_pulumi.node.setup storage ROLE`` runs ``StorageSetup.run`` over the mount
+``python3 -m pcluster_pulumi.node.boot_steps storage ROLE`` runs ``StorageSetup.run`` over the mount
 table entries of the node's role, in table order (parents before children):
 
 - ``local`` (head): the directory is kept on the root volume and exported.

@@ -14,9 +14,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pcluster_pulumi.node import hostlist, naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import ConfigError, NodeConfig
+from pcluster_pulumi.node import hostlist
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import ConfigError, NodeConfig
 from pcluster_pulumi.node.ec2_launch import terminate
 from pcluster_pulumi.node.logs import setup_logging
 from pcluster_pulumi.node.records import delete_dns, delete_records, get_records
@@ -35,7 +36,7 @@ class SuspendReport:
 
 def suspend(config: NodeConfig, clients: Clients, slurm: Slurm | None, nodes: Sequence[str]) -> SuspendReport:
     """Retire nodes; slurm None skips the address reset (the keeper resets in bulk itself)."""
-    ours = [node for node in dict.fromkeys(nodes) if naming.is_node_name(node)]
+    ours = [node for node in dict.fromkeys(nodes) if names.is_node_name(node)]
     report = SuspendReport()
     if not ours:
         return report

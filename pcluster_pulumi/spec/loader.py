@@ -16,6 +16,7 @@ from pcluster_pulumi.spec.coerce import coerce
 from pcluster_pulumi.spec.defaults import apply_defaults
 from pcluster_pulumi.spec.model import ClusterSpec
 from pcluster_pulumi.spec.problems import KeyPath, Level, Problem, SpecError, format_path
+from pcluster_pulumi.spec.rules import check_rules
 from pcluster_pulumi.spec.schema import check, load_schema
 from pcluster_pulumi.spec.validators import REGISTRY, run_validators
 from pcluster_pulumi.spec.validators.base import ConfigView
@@ -102,10 +103,13 @@ def validate_text(
                 False,
             )
         )
-    for issue in check(data):
+    issues = check(data)
+    for issue in issues:
         result.problems.append(_located(doc, issue.path, issue.message, Level.ERROR, None, issue.at_key))
-    schema_faults = {p.key_path for p in result.problems if p.level is Level.ERROR}
     view = ConfigView(data, cluster_name=cluster_name)
+    for rule in check_rules(view, {issue.path for issue in issues}):
+        result.problems.append(_located(doc, rule.path, rule.message, Level.ERROR, None, rule.at_key))
+    schema_faults = {p.key_path for p in result.problems if p.level is Level.ERROR}
     for name, finding in run_validators(view, suppressed=parse_suppressed(suppress)):
         if finding.path in schema_faults:
             continue  # the schema already said what is wrong with this key

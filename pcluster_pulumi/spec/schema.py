@@ -236,8 +236,9 @@ def _translate(error: ValidationError) -> Iterator[SchemaIssue]:
     elif validator in ("minLength", "maxLength"):
         word = "at least" if validator == "minLength" else "at most"
         yield SchemaIssue(path, f"{_describe(instance)} must be {word} {value} characters long")
-    elif validator == "oneOf" and isinstance(instance, dict) and "Sequence" in json.dumps(value):
-        yield _script_or_sequence(path, instance)
+    elif validator == "oneOf" and "Sequence" in json.dumps(value):
+        if isinstance(instance, dict):  # otherwise the type error says it all
+            yield _script_or_sequence(path, instance)
     elif validator == "dependentRequired" and isinstance(instance, dict):
         for key, needs in value.items():
             if key in instance:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.runtime_config import RuntimeResources, parse_database_uri, render_runtime_config
 
 from .conftest import EXAMPLES, MINIMAL, context

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from pcluster_pulumi.node import naming
-from pcluster_pulumi.node.archive import build_node_package
-from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.node.programs import render_wrapper
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.programs import render_wrapper
+from pcluster_pulumi.contract.slurm_layout import SlurmLayout
+from pcluster_pulumi.derive.node_package import build_node_package
 from pcluster_pulumi.node.scontrol import Scontrol, SlurmNode
 from pcluster_pulumi.node.slurm_files import write_all
-from pcluster_pulumi.node.slurm_layout import SlurmLayout
 
 from ..node.factories import compute_resource, config_dict, facts
 from ..node.provision import provision
@@ -56,7 +56,7 @@ def cluster_document() -> dict[str, object]:
             queue("steady", compute_resource(CLUSTER, "steady", "s", [small], min_count=2, max_count=2)),
             queue("scarce", compute_resource(CLUSTER, "scarce", "x", [small], max_count=2)),
         ],
-        dns={"hosted_zone_id": "to-be-created", "domain": naming.hosted_zone_domain(CLUSTER)},
+        dns={"hosted_zone_id": "to-be-created", "domain": names.hosted_zone_domain(CLUSTER)},
         head_node={"private_ip": "127.0.0.1", "hostname": socket.gethostname().split(".")[0]},
         scheduler={
             "scaledown_idletime_seconds": 6,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.paths import STATE_DIR_ENV
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.node.fleet_status import STATE_DIR_ENV
 
 from .factories import config_dict
 from .fake_slurm import FakeSlurm

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pcluster_pulumi.node import naming
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import NodeConfig
 
 
 def facts(instance_type: str, vcpus: int = 2, memory_mib: int = 4096, **extra: Any) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def compute_resource(
     return {
         "name": name,
         "instances": types,
-        "launch_template_name": naming.launch_template_name(cluster, queue, name),
+        "launch_template_name": names.launch_template_name(cluster, queue, name),
         "max_count": max_count,
         **extra,
     }
@@ -46,8 +46,8 @@ def config_dict(
         "region": "us-east-1",
         "head_node": {"private_ip": "10.0.0.10"},
         "tables": {
-            "nodes_table": naming.nodes_table_name(cluster),
-            "status_table": naming.status_table_name(cluster),
+            "nodes_table": names.nodes_table_name(cluster),
+            "status_table": names.status_table_name(cluster),
         },
         "queues": queues,
     }

@@ -13,8 +13,8 @@ from typing import Any
 
 import boto3
 
-from pcluster_pulumi.node import naming
-from pcluster_pulumi.node.config import Dns, NodeConfig, Queue
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import Dns, NodeConfig, Queue
 
 AMI = "ami-12c6146b"  # an image moto ships
 
@@ -58,10 +58,10 @@ def provision(config: NodeConfig, cidr: str = "10.40.0.0/16") -> NodeConfig:
 def _launch_templates(ec2: Any, config: NodeConfig, queue: Queue) -> None:
     for resource in queue.compute_resources:
         tags = [
-            {"Key": naming.TAG_CLUSTER_NAME, "Value": config.cluster_name},
-            {"Key": naming.TAG_NODE_TYPE, "Value": naming.NODE_TYPE_COMPUTE},
-            {"Key": naming.TAG_QUEUE_NAME, "Value": queue.name},
-            {"Key": naming.TAG_COMPUTE_RESOURCE_NAME, "Value": resource.name},
+            {"Key": names.TAG_CLUSTER_NAME, "Value": config.cluster_name},
+            {"Key": names.TAG_NODE_TYPE, "Value": names.NODE_TYPE_COMPUTE},
+            {"Key": names.TAG_QUEUE_NAME, "Value": queue.name},
+            {"Key": names.TAG_COMPUTE_RESOURCE_NAME, "Value": resource.name},
         ]
         data: dict[str, Any] = {
             "ImageId": AMI,
@@ -106,7 +106,7 @@ def running_instances(config: NodeConfig) -> dict[str, dict[str, Any]]:
     ec2 = boto3.client("ec2", region_name=config.region)
     pages = ec2.get_paginator("describe_instances").paginate(
         Filters=[
-            {"Name": f"tag:{naming.TAG_CLUSTER_NAME}", "Values": [config.cluster_name]},
+            {"Name": f"tag:{names.TAG_CLUSTER_NAME}", "Values": [config.cluster_name]},
             {"Name": "instance-state-name", "Values": ["pending", "running"]},
         ]
     )

@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 
+from pcluster_pulumi.contract.config import ENV_VAR, NodeConfig
+from pcluster_pulumi.contract.slurm_layout import SlurmLayout
 from pcluster_pulumi.node import imds
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import ENV_VAR, NodeConfig
-from pcluster_pulumi.node.setup import accounting_password, database_password, main
+from pcluster_pulumi.node.boot_steps import accounting_password, database_password, main
 from pcluster_pulumi.node.slurm_files import render_slurmdbd_conf
-from pcluster_pulumi.node.slurm_layout import SlurmLayout
 
 from .factories import config_dict
 from .mount_tables import full_mounts, internal_efs_mounts

@@ -15,14 +15,14 @@ from pathlib import Path
 import boto3
 import pytest
 
-from pcluster_pulumi.node.archive import build_node_package
+from pcluster_pulumi.contract.bootstrap import USER_DATA_LIMIT, program_environment, render_user_data
+from pcluster_pulumi.contract.bootstrap_script import SCRIPT
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.programs import render_wrapper
+from pcluster_pulumi.derive.node_package import build_node_package
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.bootstrap import USER_DATA_LIMIT, program_environment, render_user_data
-from pcluster_pulumi.node.bootstrap_script import SCRIPT
-from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.node.programs import render_wrapper
+from pcluster_pulumi.node.boot_steps import fstab_lines, munge_key, node_name_of
 from pcluster_pulumi.node.resume import resume
-from pcluster_pulumi.node.setup import fstab_lines, munge_key, node_name_of
 
 from .factories import config_dict
 from .fake_slurm import FakeSlurm

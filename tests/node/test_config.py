@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pcluster_pulumi.node.config import ENV_VAR, ConfigError, NodeConfig
+from pcluster_pulumi.contract.config import ENV_VAR, ConfigError, NodeConfig
 
 from .factories import compute_resource, config_dict, facts
 

@@ -11,10 +11,11 @@ from typing import Any
 import boto3
 import pytest
 
-from pcluster_pulumi.node.bootstrap_script import SCRIPT
-from pcluster_pulumi.node.config import ENV_VAR, ConfigError, NodeConfig
-from pcluster_pulumi.node.custom_actions import Action, CustomActionError, run_actions
-from pcluster_pulumi.node.setup import custom_actions_of, main
+from pcluster_pulumi.contract.bootstrap_script import SCRIPT
+from pcluster_pulumi.contract.config import ENV_VAR, ConfigError, NodeConfig
+from pcluster_pulumi.contract.custom_actions import Action
+from pcluster_pulumi.node.boot_steps import custom_actions_of, main
+from pcluster_pulumi.node.custom_actions import CustomActionError, run_actions
 
 from .factories import compute_resource, config_dict, facts
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from pcluster_pulumi.node.bootstrap_script import SCRIPT
-from pcluster_pulumi.node.config import ConfigError, NodeConfig
+from pcluster_pulumi.contract.bootstrap_script import SCRIPT
+from pcluster_pulumi.contract.config import ConfigError, NodeConfig
 from pcluster_pulumi.node.default_user import SUDOERS_FILE, configure_default_user, revoke_rule
 from pcluster_pulumi.node.storage_setup import StorageError
 

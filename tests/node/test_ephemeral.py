@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from pcluster_pulumi.node.bootstrap import render_user_data
-from pcluster_pulumi.node.bootstrap_script import SCRIPT
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.contract.bootstrap import render_user_data
+from pcluster_pulumi.contract.bootstrap_script import SCRIPT
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.node.boot_steps import ephemeral_mount_dir
 from pcluster_pulumi.node.ephemeral import ARRAY, INSTANCE_STORE_MODEL, instance_store_disks, setup_ephemeral
-from pcluster_pulumi.node.setup import ephemeral_mount_dir
 from pcluster_pulumi.node.storage_setup import StorageError
 
 from .factories import compute_resource, config_dict, facts
@@ -110,7 +110,7 @@ def test_every_role_mounts_the_instance_store_at_each_boot_before_slurm(role: st
     unit = files["/etc/systemd/system/pcluster-pulumi-ephemeral.service"]["content"]
     assert "ExecStart=/opt/pcluster-pulumi/bin/ephemeral" in unit and "Type=oneshot" in unit
     assert "Before=pcluster-pulumi-slurmctld.service pcluster-pulumi-slurmd.service" in unit
-    assert 'setup ephemeral "$ROLE"' in files["/opt/pcluster-pulumi/bin/ephemeral"]["content"]
+    assert 'boot_steps ephemeral "$ROLE"' in files["/opt/pcluster-pulumi/bin/ephemeral"]["content"]
     main_part = SCRIPT[SCRIPT.index("\ninstall_packages\n") :]
     assert (
         main_part.index("custom_action on-node-start")
@@ -122,7 +122,7 @@ def test_every_role_mounts_the_instance_store_at_each_boot_before_slurm(role: st
 def test_the_boot_time_script_is_valid_bash() -> None:
     import subprocess
 
-    from pcluster_pulumi.node.bootstrap import EPHEMERAL_SCRIPT
+    from pcluster_pulumi.contract.bootstrap import EPHEMERAL_SCRIPT
 
     done = subprocess.run(["bash", "-n"], input=EPHEMERAL_SCRIPT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pcluster_pulumi.contract.bootstrap import render_user_data
+from pcluster_pulumi.contract.config import ENV_VAR, NodeConfig
 from pcluster_pulumi.node import imds_access
-from pcluster_pulumi.node.bootstrap import render_user_data
-from pcluster_pulumi.node.config import ENV_VAR, NodeConfig
 from pcluster_pulumi.node.imds_access import CHAIN, apply
 
 from .factories import config_dict
@@ -107,7 +107,7 @@ def test_the_runtime_configuration_carries_the_setting_and_defaults_to_secured()
 def test_the_setup_step_reads_the_setting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pcluster_pulumi.node.setup import main
+    from pcluster_pulumi.node.boot_steps import main
 
     path = tmp_path / "node-config.json"
     path.write_text(json.dumps(config_dict(head_node={"private_ip": "10.0.0.10", "imds_secured": False})))
@@ -122,7 +122,7 @@ def test_only_the_head_node_gets_the_unit_that_reapplies_the_rules_at_boot() -> 
     config = NodeConfig.from_dict(config_dict(bucket="b", node_package_key="k"))
     head = json.loads(render_user_data(config, "head", "c").split("\n", 1)[1])
     unit = next(f for f in head["write_files"] if f["path"].endswith("pcluster-pulumi-imds.service"))
-    assert "ExecStart=/usr/bin/python3 -m pcluster_pulumi.node.setup imds-access" in unit["content"]
+    assert "ExecStart=/usr/bin/python3 -m pcluster_pulumi.node.boot_steps imds-access" in unit["content"]
     assert "Before=pcluster-pulumi-slurmctld.service" in unit["content"]
     compute = json.loads(render_user_data(config, "compute", "c").split("\n", 1)[1])
     assert not [f for f in compute["write_files"] if "imds" in f["path"]]

@@ -6,25 +6,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcluster_pulumi.node import hostlist, naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.node import hostlist
 
 
 def test_node_names_follow_parallelcluster_convention() -> None:
-    assert naming.static_node_name("q1", "c5", 3) == "q1-st-c5-3"
-    assert naming.dynamic_node_name("gpu-queue", "g4dn-x", 10) == "gpu-queue-dy-g4dn-x-10"
+    assert names.static_node_name("q1", "c5", 3) == "q1-st-c5-3"
+    assert names.dynamic_node_name("gpu-queue", "g4dn-x", 10) == "gpu-queue-dy-g4dn-x-10"
 
 
 def test_derived_aws_names() -> None:
-    assert naming.launch_template_name("demo", "q1", "c5") == "demo-q1-c5"
-    assert naming.hosted_zone_domain("Demo") == "demo.pcluster."
-    assert naming.node_fqdn("q1-dy-c5-1", "demo.pcluster.") == "q1-dy-c5-1.demo.pcluster."
-    assert naming.nodes_table_name("demo") == "parallelcluster-slurm-demo"
-    assert naming.status_table_name("demo") == "parallelcluster-demo"
-    assert naming.accounting_database_name("my-cluster") == "my_cluster"
+    assert names.launch_template_name("demo", "q1", "c5") == "demo-q1-c5"
+    assert names.hosted_zone_domain("Demo") == "demo.pcluster."
+    assert names.node_fqdn("q1-dy-c5-1", "demo.pcluster.") == "q1-dy-c5-1.demo.pcluster."
+    assert names.nodes_table_name("demo") == "parallelcluster-slurm-demo"
+    assert names.status_table_name("demo") == "parallelcluster-demo"
+    assert names.accounting_database_name("my-cluster") == "my_cluster"
 
 
 def test_parse_splits_queue_and_resource_with_dashes_at_the_first_marker() -> None:
-    parsed = naming.parse_node_name("gpu-queue-dy-g4dn-x-12")
+    parsed = names.parse_node_name("gpu-queue-dy-g4dn-x-12")
     assert (parsed.queue, parsed.compute_resource, parsed.kind, parsed.index) == (
         "gpu-queue",
         "g4dn-x",
@@ -32,21 +33,21 @@ def test_parse_splits_queue_and_resource_with_dashes_at_the_first_marker() -> No
         12,
     )
     assert parsed.name == "gpu-queue-dy-g4dn-x-12"
-    assert naming.parse_node_name("q-st-c-1").is_static
+    assert names.parse_node_name("q-st-c-1").is_static
 
 
 @pytest.mark.parametrize(
     "name", ["login1", "q1-xx-c5-1", "q1-dy-c5-0", "q1-dy-c5-", "Q1-dy-c5-1", "q1-dy-c5-01"]
 )
 def test_parse_refuses_foreign_names(name: str) -> None:
-    assert not naming.is_node_name(name)
+    assert not names.is_node_name(name)
     with pytest.raises(ValueError, match="not a cluster node name"):
-        naming.parse_node_name(name)
+        names.parse_node_name(name)
 
 
 def test_node_index_starts_at_one() -> None:
     with pytest.raises(ValueError):
-        naming.static_node_name("q", "c", 0)
+        names.static_node_name("q", "c", 0)
 
 
 def test_expand_ranges_lists_and_plain_names() -> None:

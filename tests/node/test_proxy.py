@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pcluster_pulumi.node.bootstrap import render_user_data
-from pcluster_pulumi.node.bootstrap_script import SCRIPT
-from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.node.proxy import ENV_FILE, no_proxy, proxy_environment, render_env_file
+from pcluster_pulumi.contract.bootstrap import render_user_data
+from pcluster_pulumi.contract.bootstrap_script import SCRIPT
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.proxy import ENV_FILE, no_proxy, proxy_environment, render_env_file
 
 from .factories import config_dict
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pcluster_pulumi.node import naming
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import NodeConfig
 from pcluster_pulumi.node.fleet_status import STOP_REQUESTED, set_status
 from pcluster_pulumi.node.keeper import run_once
 from pcluster_pulumi.node.resume import resume
@@ -82,7 +82,7 @@ def test_large_resumes_are_batched_to_api_limits(
 ) -> None:
     config = cluster(**two_resources("best-effort"))
     counter = CallCounter(clients)
-    nodes = [naming.dynamic_node_name("q", "a", i) for i in range(1, 601)]
+    nodes = [names.dynamic_node_name("q", "a", i) for i in range(1, 601)]
     resume(config, clients, slurm, nodes)
 
     assert counter["ec2.RunInstances"] == 2  # 500 + 100

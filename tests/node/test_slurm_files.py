@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from pcluster_pulumi.node.config import NodeConfig
+from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.slurm_layout import SlurmLayout
+from pcluster_pulumi.contract.slurm_settings import SlurmSettingsError
 from pcluster_pulumi.node.slurm_conf import render_slurm_conf
 from pcluster_pulumi.node.slurm_files import render_all, write_all
-from pcluster_pulumi.node.slurm_layout import SlurmLayout
-from pcluster_pulumi.node.slurm_settings import SlurmSettingsError
 
 from .factories import compute_resource, config_dict, facts
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pcluster_pulumi.node.config_reader import ConfigError
+from pcluster_pulumi.contract.config_reader import ConfigError
 from pcluster_pulumi.node.storage_plan import exports_text, for_role, parse_mounts, shared_dir
 from pcluster_pulumi.node.storage_setup import Paths, StorageError, StorageSetup, Timing
 

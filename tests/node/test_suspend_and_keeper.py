@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.node import fleet_status
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import NodeConfig
 from pcluster_pulumi.node.keeper import run_once
 from pcluster_pulumi.node.resume import failure_reason, resume
 from pcluster_pulumi.node.suspend import suspend

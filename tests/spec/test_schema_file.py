@@ -23,9 +23,12 @@ ADDED_IN_3_16_1 = {
 }
 
 
+KEY_TABLE = REPO / "tools" / "schema" / "keys.tsv"
+
+
 def reference_keys() -> list[str]:
-    """Every key path of the reference table (October 2024 source)."""
-    with (REFERENCE / "pcluster-schema-keys.tsv").open() as fh:
+    """Every key path of ParallelCluster's key table (October 2024 source, kept in tools/schema)."""
+    with KEY_TABLE.open() as fh:
         return [row[0] for row in csv.reader(fh, delimiter="\t") if row and row[0]]
 
 
@@ -103,5 +106,20 @@ def test_committed_schema_is_what_the_generator_writes(
     spec.loader.exec_module(module)
     out = tmp_path / "schema.json"
     monkeypatch.setattr(module, "OUT", out)
-    module.main(["gen", str(REFERENCE / "pcluster-schema-keys.tsv")])
+    module.main(["gen"])
     assert json.loads(out.read_text()) == load_schema()
+
+
+def test_the_generator_inputs_are_all_in_the_repository() -> None:
+    sources = (REPO / "tools" / "gen_schema.py").read_text() + (
+        REPO / "tools" / "schema" / "patch.py"
+    ).read_text()
+    assert "shared" not in sources
+    assert KEY_TABLE.is_file()
+
+
+@pytest.mark.skipif(
+    not (REFERENCE / "pcluster-schema-keys.tsv").is_file(), reason="no ../shared beside the clone"
+)
+def test_the_key_table_copy_is_the_reference_one() -> None:
+    assert KEY_TABLE.read_text() == (REFERENCE / "pcluster-schema-keys.tsv").read_text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from pcluster_pulumi.node.slurm_settings import (
+from pcluster_pulumi.contract.slurm_settings import (
     ACCOUNTING_DENY,
     CLUSTER_DENY,
     COMPUTE_RESOURCE_DENY,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from pcluster_pulumi.contract.config import NodeConfig
 from pcluster_pulumi.mount_table import (
     COMPUTE,
     HEAD,
@@ -19,8 +20,7 @@ from pcluster_pulumi.mount_table import (
     mount_table,
     runtime_mounts,
 )
-from pcluster_pulumi.node.config import NodeConfig
-from pcluster_pulumi.node.setup import fstab_lines
+from pcluster_pulumi.node.boot_steps import fstab_lines
 
 from .conftest import HEAD_IP, make_spec
 

@@ -1,4 +1,4 @@
-"""Boot-time steps the bootstrap script runs on a node: ``python3 -m pcluster_pulumi.node.setup STEP``.
+"""Boot-time steps the bootstrap script runs on a node: ``python3 -m pcluster_pulumi.node.boot_steps STEP``.
 
 Kept in Python (not shell) so each step is unit-tested: finding the node's name, the munge
 key, the Slurm files, the mount table and the storage behind it. The shell script only
@@ -16,14 +16,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pcluster_pulumi.contract.config import ConfigError, NodeConfig
+from pcluster_pulumi.contract.custom_actions import EVENTS, Action
+from pcluster_pulumi.contract.slurm_layout import SlurmLayout
 from pcluster_pulumi.node import imds, imds_access
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.node.config import ConfigError, NodeConfig
-from pcluster_pulumi.node.custom_actions import EVENTS, Action, CustomActionError, run_actions
+from pcluster_pulumi.node.custom_actions import CustomActionError, run_actions
 from pcluster_pulumi.node.default_user import configure_default_user
 from pcluster_pulumi.node.ephemeral import setup_ephemeral
 from pcluster_pulumi.node.slurm_files import write_all
-from pcluster_pulumi.node.slurm_layout import SlurmLayout
 from pcluster_pulumi.node.storage_plan import DEFAULT_OPTIONS, FSTAB_TYPES, parse_mounts, shared_dir
 from pcluster_pulumi.node.storage_setup import LocalHost, StorageError, StorageSetup
 
@@ -139,7 +140,7 @@ def head_layout(hostname: str | None = None) -> SlurmLayout:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one boot step; see --help."""
-    parser = argparse.ArgumentParser(prog="python3 -m pcluster_pulumi.node.setup", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python3 -m pcluster_pulumi.node.boot_steps", description=__doc__)
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("slurm-config", help="write slurm.conf, gres.conf, cgroup.conf (+ slurmdbd.conf)")
     mkey = steps.add_parser("munge-key", help="write the munge key from Secrets Manager (exit 3 if none)")

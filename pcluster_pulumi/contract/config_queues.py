@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pcluster_pulumi.node.config_reader import ConfigError, Reader
-from pcluster_pulumi.node.custom_actions import QUEUE_EVENTS, CustomActions
+from pcluster_pulumi.contract.config_reader import ConfigError, Reader
+from pcluster_pulumi.contract.custom_actions import QUEUE_EVENTS, CustomActions
 
 CAPACITY_TYPES = ("ONDEMAND", "SPOT", "CAPACITY_BLOCK")
 LAUNCH_APIS = ("run-instances", "create-fleet")

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from pcluster_pulumi.node import naming
-from pcluster_pulumi.node.config_queues import ComputeResource, InstanceFacts, Queue
-from pcluster_pulumi.node.config_reader import ConfigError, Reader
-from pcluster_pulumi.node.custom_actions import CustomActions
+from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.config_queues import ComputeResource, InstanceFacts, Queue
+from pcluster_pulumi.contract.config_reader import ConfigError, Reader
+from pcluster_pulumi.contract.custom_actions import CustomActions
 
 __all__ = [
     "ENV_VAR",
@@ -194,7 +194,7 @@ class NodeConfig:
 
     def compute_resource_of(self, node: str) -> tuple[Queue, ComputeResource]:
         """Queue and compute resource owning a node name; KeyError for unknown ones."""
-        parsed = naming.parse_node_name(node)
+        parsed = names.parse_node_name(node)
         queue = self.queue(parsed.queue)
         return queue, queue.compute_resource(parsed.compute_resource)
 

@@ -21,7 +21,7 @@ LIB=/opt/pcluster-pulumi/lib
 CONF=/etc/pcluster-pulumi/node-config.json
 export PYTHONPATH="$LIB" PCLUSTER_PULUMI_NODE_CONFIG="$CONF" AWS_DEFAULT_REGION="$REGION"
 
-node_setup() { python3 -m pcluster_pulumi.node.setup "$@"; }
+node_setup() { python3 -m pcluster_pulumi.node.boot_steps "$@"; }
 
 start_oneshot() {
     # A boot step run by a unit (so it also runs at every reboot): its own output goes to the

@@ -1,4 +1,4 @@
-"""The node package: ``pcluster_pulumi/node`` as the tar.gz the bootstrap unpacks on nodes.
+"""The node package: ``pcluster_pulumi/node`` and ``contract`` as the tar.gz the bootstrap unpacks on nodes.
 
 It carries an empty ``pcluster_pulumi/__init__.py`` of its own, because the real one imports
 the spec layer (YAML, JSON Schema) that nodes do not have. The Pulumi side uploads the
@@ -12,7 +12,9 @@ import io
 import tarfile
 from pathlib import Path
 
-NODE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+#: What runs on the nodes: the node programs and the vocabulary they share with the deploy side.
+SHIPPED = ("contract", "node")
 _TOP_INIT = b'"""pcluster-pulumi node runtime (the node package only)."""\n'
 
 
@@ -26,8 +28,9 @@ def build_node_package(destination: Path) -> Path:
         tarfile.open(fileobj=zipped, mode="w") as archive,
     ):
         _add(archive, "pcluster_pulumi/__init__.py", _TOP_INIT)
-        for source in sorted(NODE_DIR.glob("*.py")):
-            _add(archive, f"pcluster_pulumi/node/{source.name}", source.read_bytes())
+        for package in SHIPPED:
+            for source in sorted((PACKAGE_DIR / package).glob("*.py")):
+                _add(archive, f"pcluster_pulumi/{package}/{source.name}", source.read_bytes())
     return destination
 
 

@@ -15,13 +15,12 @@ import json
 import shlex
 from typing import Any
 
-from pcluster_pulumi.node.bootstrap_script import SCRIPT
-from pcluster_pulumi.node.config import ENV_VAR, NodeConfig
-from pcluster_pulumi.node.fleet_status import DEFAULT_STATE_DIR, STATE_DIR_ENV
-from pcluster_pulumi.node.logs import LOG_DIR_ENV
-from pcluster_pulumi.node.programs import render_wrapper
-from pcluster_pulumi.node.proxy import ENV_FILE as PROXY_ENV_FILE
-from pcluster_pulumi.node.proxy import proxy_environment, render_env_file
+from pcluster_pulumi.contract.bootstrap_script import SCRIPT
+from pcluster_pulumi.contract.config import ENV_VAR, NodeConfig
+from pcluster_pulumi.contract.paths import DEFAULT_STATE_DIR, LOG_DIR_ENV, STATE_DIR_ENV
+from pcluster_pulumi.contract.programs import render_wrapper
+from pcluster_pulumi.contract.proxy import ENV_FILE as PROXY_ENV_FILE
+from pcluster_pulumi.contract.proxy import proxy_environment, render_env_file
 
 ROLES = ("head", "compute", "login")
 BIN = "/opt/pcluster-pulumi/bin"
@@ -58,7 +57,7 @@ UNITS = {
             "Before=pcluster-pulumi-slurmctld.service\n\n"
             "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
             f"Environment=PYTHONPATH={LIB} {ENV_VAR}={CONFIG_PATH}\n"
-            "ExecStart=/usr/bin/python3 -m pcluster_pulumi.node.setup imds-access\n\n" + _UNIT_COMMON
+            "ExecStart=/usr/bin/python3 -m pcluster_pulumi.node.boot_steps imds-access\n\n" + _UNIT_COMMON
         ),
         "pcluster-pulumi-keeper.service": (
             "[Unit]\nDescription=pcluster-pulumi keeper: static nodes, dead instances, fleet status\n"
@@ -89,7 +88,7 @@ set -eu
 NODE_NAME=
 if [ -f /etc/pcluster-pulumi/node.env ]; then . /etc/pcluster-pulumi/node.env; fi
 export PYTHONPATH={LIB} {ENV_VAR}={CONFIG_PATH}
-exec python3 -m pcluster_pulumi.node.setup ephemeral "$ROLE" ${{NODE_NAME:+--node "$NODE_NAME"}}
+exec python3 -m pcluster_pulumi.node.boot_steps ephemeral "$ROLE" ${{NODE_NAME:+--node "$NODE_NAME"}}
 """
 EPHEMERAL_UNIT = (
     "[Unit]\nDescription=pcluster-pulumi: instance-store disks at the ephemeral mount dir\n"
