@@ -7,22 +7,33 @@ those facts are resolved.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from pcluster_pulumi.spec.aws_names import AWS_VALIDATOR_NAMES
 from pcluster_pulumi.spec.coerce import coerce
 from pcluster_pulumi.spec.defaults import apply_defaults
 from pcluster_pulumi.spec.model import ClusterSpec
-from pcluster_pulumi.spec.problems import KeyPath, Level, Problem, SpecError, format_path
+from pcluster_pulumi.spec.problems import (
+    MAX_MESSAGE_CHARS,
+    KeyPath,
+    Level,
+    Problem,
+    SpecError,
+    format_path,
+    shorten,
+)
 from pcluster_pulumi.spec.rules import check_rules
 from pcluster_pulumi.spec.schema import check, load_schema
+from pcluster_pulumi.spec.source import SpecSource, resolve_source
 from pcluster_pulumi.spec.validators import REGISTRY, run_validators
-from pcluster_pulumi.spec.validators.base import ConfigView
+from pcluster_pulumi.spec.validators.base import ConfigView, Finding
 from pcluster_pulumi.spec.yaml_source import YamlDocument, read_yaml
 
-SpecSource = str | os.PathLike[str] | ClusterSpec
+__all__ = ["ExtraChecks", "SpecSource", "Validation", "load_spec", "parse_suppressed", "validate_text"]
+
+#: More named checks over a structurally valid config: (validator name, finding) pairs.
+ExtraChecks = Callable[[ConfigView], list[tuple[str, Finding]]]
 
 
 @dataclass
@@ -39,21 +50,6 @@ class Validation:
         return self.spec is None or any(p.level >= failure_level for p in self.problems)
 
 
-def _read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
-    """(text, name to show in messages) for a path or for YAML text given inline."""
-    if isinstance(source, os.PathLike) or ("\n" not in source and source.strip().endswith((".yaml", ".yml"))):
-        path = Path(source)
-        try:
-            return path.read_text(encoding="utf-8"), str(source)
-        except FileNotFoundError:
-            raise SpecError([Problem("", f"no such file: {source}", line=None)], str(source)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError([Problem("", f"cannot read {source}: {exc}")], str(source)) from None
-    if "\n" not in source and os.path.isfile(source):
-        return Path(source).read_text(encoding="utf-8"), source
-    return source, "<string>"
-
-
 def parse_suppressed(names: Collection[str]) -> set[str]:
     """Accept ``NAME``, ``type:NAME`` (ParallelCluster's spelling) and ``ALL``; refuse unknown names."""
     out: set[str] = set()
@@ -62,7 +58,7 @@ def parse_suppressed(names: Collection[str]) -> set[str]:
             name = name.removeprefix("type:")
             if name.upper() == "ALL":
                 out.add("ALL")
-            elif name in REGISTRY:
+            elif name in REGISTRY or name in AWS_VALIDATOR_NAMES:
                 out.add(name)
             else:
                 raise ValueError(f"unknown validator {name!r}; `pcluster-pulumi validators` lists them")
@@ -73,8 +69,9 @@ def _located(
     doc: YamlDocument, path: KeyPath, message: str, level: Level, validator: str | None, at_key: bool
 ) -> Problem:
     line, col = doc.locate(path, prefer_key=at_key)
+    text = shorten(message, MAX_MESSAGE_CHARS)
     return Problem(
-        format_path(path), message, level=level, line=line, column=col, validator=validator, key_path=path
+        format_path(path), text, level=level, line=line, column=col, validator=validator, key_path=path
     )
 
 
@@ -84,8 +81,12 @@ def validate_text(
     *,
     cluster_name: str | None = None,
     suppress: Collection[str] = (),
+    extra: ExtraChecks | None = None,
 ) -> Validation:
-    """Run every stage on YAML text and collect the problems; never raises for bad input."""
+    """Run every stage on YAML text and collect the problems; never raises for bad input.
+
+    ``extra`` runs after the static validators when the config is structurally valid (the
+    AWS-backed validators of ``spec.aws_checks``; it may raise ``AwsUnavailable``)."""
     result = Validation(source=source)
     doc = read_yaml(text)
     result.problems.extend(doc.problems)
@@ -110,7 +111,10 @@ def validate_text(
     for rule in check_rules(view, {issue.path for issue in issues}):
         result.problems.append(_located(doc, rule.path, rule.message, Level.ERROR, None, rule.at_key))
     schema_faults = {p.key_path for p in result.problems if p.level is Level.ERROR}
-    for name, finding in run_validators(view, suppressed=parse_suppressed(suppress)):
+    findings = run_validators(view, suppressed=parse_suppressed(suppress))
+    if extra is not None and not schema_faults:
+        findings += extra(view)
+    for name, finding in findings:
         if finding.path in schema_faults:
             continue  # the schema already said what is wrong with this key
         result.problems.append(_located(doc, finding.path, finding.message, finding.level, name, False))
@@ -128,14 +132,17 @@ def load_spec(
     suppress_validators: Collection[str] = (),
     failure_level: Level | str = Level.ERROR,
 ) -> ClusterSpec:
-    """Load and validate a ParallelCluster v3 cluster config (a path, YAML text, or a ``ClusterSpec``).
+    """Load and validate a ParallelCluster v3 cluster config (a path, YAML text, or a ``ClusterSpec``;
+    ``spec.source`` says which is which).
 
-    Raises ``SpecError`` listing every problem when any is at or above ``failure_level``.
+    Raises ``SpecError`` listing every problem when any is at or above ``failure_level``, and
+    naming the real file.
     """
-    if isinstance(source, ClusterSpec):
-        return source
+    resolved = resolve_source(source)
+    if isinstance(resolved, ClusterSpec):
+        return resolved
     level = Level.parse(failure_level) if isinstance(failure_level, str) else failure_level
-    text, name = _read_source(source)
+    text, name = resolved.text, resolved.name
     try:
         suppressed = parse_suppressed(suppress_validators)
     except ValueError as exc:

@@ -35,25 +35,32 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+#: Every model class by name, filled as the generated model defines them (so building nested
+#: objects needs no import of the generated module, which imports this one).
+_BY_NAME: dict[str, type[SpecNode]] = {}
+
+
 class SpecNode:
     """Base of every model class: YAML-keyed ``from_dict`` / ``to_dict``."""
 
     FIELDS: ClassVar[tuple[FieldSpec, ...]] = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _BY_NAME[cls.__name__] = cls
+
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         """Build from YAML-keyed data that already passed the schema (defaults applied)."""
-        from pcluster_pulumi.spec.model import CLASSES
-
         kwargs: dict[str, Any] = {}
         for f in cls.FIELDS:
             if f.key not in data or data[f.key] is None:
                 continue
             value = data[f.key]
             if f.kind == "object":
-                value = CLASSES[f.cls or ""].from_dict(value)
+                value = _BY_NAME[f.cls or ""].from_dict(value)
             elif f.kind == "objects":
-                value = tuple(CLASSES[f.cls or ""].from_dict(v) for v in value)
+                value = tuple(_BY_NAME[f.cls or ""].from_dict(v) for v in value)
             elif f.kind in ("dict", "dicts", "scalars"):
                 value = _freeze(value)
             kwargs[f.attr] = value

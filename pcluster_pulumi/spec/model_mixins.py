@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pcluster_pulumi.spec.naming import snake_case
+
 __all__ = [
     "ClusterSpecMixin",
     "SharedStorageMixin",
@@ -79,8 +81,6 @@ class SharedStorageMixin:
     @property
     def settings(self) -> Any:
         """The ``<StorageType>Settings`` block that matches ``StorageType`` (always present)."""
-        from pcluster_pulumi.spec.naming import snake_case
-
         return getattr(self, snake_case(f"{self.storage_type}Settings"))
 
 

@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
+# Longest message, path or quoted value printed: a hostile file must not flood the terminal.
+MAX_MESSAGE_CHARS = 500
+MAX_VALUE_CHARS = 80
+
+
+def shorten(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(limit - 20, 1)]}… ({len(text):,} characters)"
 
 
 class Level(enum.IntEnum):
@@ -39,7 +49,8 @@ def format_path(path: Sequence[PathPart]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = shorten(str(part))
+            out += f".{name}" if out else name
     return out
 
 
@@ -67,7 +78,10 @@ class Problem:
         }
 
     def located(self, source: str) -> str:
-        """``FILE:LINE:COL: PATH: message`` — one line, as compilers print it."""
+        """``FILE:LINE:COL: PATH: message`` — one line, as compilers print it; a problem with
+        the whole file (unreadable, not UTF-8) is ``FILE: message``."""
+        if self.line is None and not self.path:
+            return f"{source}: {self.message}"
         line = self.line if self.line is not None else 1
         col = self.column if self.column is not None else 1
         where = self.path or "<config>"

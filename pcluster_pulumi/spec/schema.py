@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from pcluster_pulumi.spec.problems import KeyPath
+from pcluster_pulumi.spec.problems import KeyPath, shorten
 
 SCHEMA_FILE = "cluster.schema.json"
 
@@ -117,7 +117,7 @@ def _describe(value: Any) -> str:
         list: "a list",
         dict: "a mapping",
     }
-    text = json.dumps(value) if isinstance(value, (str, int, float, bool)) else ""
+    text = shorten(json.dumps(value)) if isinstance(value, (str, int, float, bool)) else ""
     return f"{kind.get(type(value), type(value).__name__)} {text}".strip()
 
 
@@ -143,7 +143,7 @@ def _unknown_key(path: KeyPath, key: str, allowed: list[str]) -> SchemaIssue:
     removed = _matches_removed(full)
     if removed:
         return SchemaIssue(full, removed, at_key=True)
-    message = f"unknown key '{key}'"
+    message = f"unknown key '{shorten(key)}'"
     lowered = {a.lower(): a for a in allowed}
     guess = lowered.get(key.lower()) or next(
         iter(difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)), None

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from pcluster_pulumi.spec.problems import KeyPath, Problem, format_path
+from pcluster_pulumi.spec.problems import KeyPath, Problem, format_path, shorten
+from pcluster_pulumi.spec.yaml_limits import check_limits, tab_hint
 
 # libyaml is much faster when present; both resolve scalars identically (YAML 1.1, safe).
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -99,7 +100,7 @@ class _Builder:
                 self.problem(
                     child,
                     key_node,
-                    f"duplicate key '{key}' (first at line {first_line}, again at line {line})",
+                    f"duplicate key '{shorten(str(key))}' (first at line {first_line}, again at line {line})",
                 )
                 continue
             seen[key] = key_node
@@ -108,9 +109,22 @@ class _Builder:
         return out
 
 
+def _one_line(exc: yaml.YAMLError) -> str:
+    """PyYAML's error text without its multi-line source excerpt, shortened."""
+    problem = getattr(exc, "problem", None)
+    return shorten(" ".join(str(problem or exc).split()), 200)
+
+
 def read_yaml(text: str) -> YamlDocument:
-    """Parse one YAML document; syntax errors and refusals become problems, never exceptions."""
+    """Parse one YAML document; syntax errors and refusals become problems, never exceptions.
+
+    A document past the limits of ``yaml_limits`` (alias expansion, recursion, size, depth)
+    is refused with one located problem before any data is built."""
     doc = YamlDocument(data=None)
+    limit = check_limits(text)
+    if limit is not None:
+        doc.problems.append(limit)
+        return doc
     loader = _BaseLoader(text)
     try:
         try:
@@ -119,10 +133,12 @@ def read_yaml(text: str) -> YamlDocument:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
             what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-            doc.problems.append(Problem("", f"not valid YAML: {what}", line=line, column=col))
+            doc.problems.append(
+                Problem("", f"not valid YAML: {what}{tab_hint(text, line)}", line=line, column=col)
+            )
             return doc
         except yaml.YAMLError as exc:
-            doc.problems.append(Problem("", f"not valid YAML: {exc}", line=1, column=1))
+            doc.problems.append(Problem("", f"not valid YAML: {_one_line(exc)}", line=1, column=1))
             return doc
         if root is None:
             doc.problems.append(
@@ -134,7 +150,7 @@ def read_yaml(text: str) -> YamlDocument:
         except yaml.YAMLError as exc:  # e.g. a malformed timestamp or an unknown tag
             mark = getattr(exc, "problem_mark", None)
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            doc.problems.append(Problem("", f"not valid YAML: {exc}", line=line, column=col))
+            doc.problems.append(Problem("", f"not valid YAML: {_one_line(exc)}", line=line, column=col))
             doc.data = None
     finally:
         loader.dispose()

@@ -10,33 +10,20 @@ import pytest
 
 from pcluster_pulumi.spec.loader import Validation, validate_text
 
+from ..conftest import minimal_config
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "configs" / "pcluster"
 REFERENCE = SHARED / "reference"
 
-MINIMAL = """\
-Image:
-  Os: alinux2023
-HeadNode:
-  InstanceType: t3.medium
-  Networking:
-    SubnetId: subnet-0123456789abcdef0
-  Ssh:
-    KeyName: my-key
-Scheduling:
-  Scheduler: slurm
-  SlurmQueues:
-    - Name: compute
-      ComputeResources:
-        - Name: c5
-          InstanceType: c5.xlarge
-          MinCount: 0
-          MaxCount: 10
-      Networking:
-        SubnetIds:
-          - subnet-0123456789abcdef1
-"""
+MINIMAL = minimal_config(
+    queue="compute",
+    min_count=0,
+    max_count=10,
+    head_subnet="subnet-0123456789abcdef0",
+    queue_subnet="subnet-0123456789abcdef1",
+)
 
 
 def manifest() -> list[dict[str, Any]]:

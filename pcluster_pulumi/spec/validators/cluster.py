@@ -3,17 +3,17 @@ that must agree across all queues."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from pcluster_pulumi.contract.names import (
+    CLUSTER_NAME_MAX,
+    CLUSTER_NAME_MAX_WITH_ACCOUNTING,
+    is_valid_cluster_name,
+)
 from pcluster_pulumi.spec.problems import KeyPath, Level
 from pcluster_pulumi.spec.validators._read import get_bool, get_str, get_strs, name_of
 from pcluster_pulumi.spec.validators._storage import storages
 from pcluster_pulumi.spec.validators.base import ConfigView, Finding, validator
-
-CLUSTER_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*\Z")
-CLUSTER_NAME_MAX = 60
-CLUSTER_NAME_MAX_WITH_ACCOUNTING = 40
 
 SUPPORTED_SCHEDULERS = ("slurm", "awsbatch")
 # AWS Batch (ParallelCluster 3.15) runs only on Amazon Linux. Slurm's OS list is enforced by
@@ -83,7 +83,7 @@ def cluster_name(view: ConfigView) -> Iterator[Finding]:
     if name is None:
         return
     limit = CLUSTER_NAME_MAX_WITH_ACCOUNTING if _uses_slurm_accounting(view) else CLUSTER_NAME_MAX
-    if CLUSTER_NAME_RE.match(name) and len(name) <= limit:
+    if is_valid_cluster_name(name, limit):
         return
     why = " when Slurm accounting (Database or ExternalSlurmdbd) is configured" if limit < 60 else ""
     yield Finding(

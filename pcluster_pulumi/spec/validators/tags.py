@@ -1,5 +1,5 @@
-"""Tag rules: reserved and duplicate keys in each ``Tags`` list, and what the cluster,
-queue and compute-resource tags add up to on a compute node."""
+"""Tag rules: what the cluster, queue and compute-resource tags add up to on a compute node.
+(Reserved and duplicate keys are load-time rules R08/R09, in ``spec/rules/misc.py``.)"""
 
 from __future__ import annotations
 
@@ -30,24 +30,6 @@ def _owners(view: ConfigView) -> Iterator[Node]:
     for queue in view.slurm_queues():
         yield queue
         yield from queue.items("ComputeResources")
-
-
-@validator("TagKeysValidator")
-def tag_keys(view: ConfigView) -> Iterator[Finding]:
-    """Tag keys are unique within a ``Tags`` list and don't start with the reserved
-    ``parallelcluster:`` prefix, which ParallelCluster uses to find its own resources."""
-    for owner in _owners(view):
-        seen: set[str] = set()
-        for index, key in _tag_keys(owner):
-            path = owner.at("Tags", index, "Key")
-            if key.startswith(RESERVED_PREFIX) and key != RESERVED_EXCEPTION:
-                yield Finding(
-                    path,
-                    f"Tag key '{key}' uses the reserved prefix '{RESERVED_PREFIX}'; choose a key without it.",
-                )
-            if key in seen:
-                yield Finding(path, f"Duplicate tag key '{key}'; tag keys must be unique within a Tags list.")
-            seen.add(key)
 
 
 @validator("ComputeResourceTagsValidator")

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from pcluster_pulumi.contract.custom_actions import EVENT_KEYS, script_url_problem
 from pcluster_pulumi.spec.problems import Level
 from pcluster_pulumi.spec.validators._read import get_str
 from pcluster_pulumi.spec.validators.base import ConfigView, Finding, Node, validator
 
-EVENTS = ("OnNodeStart", "OnNodeConfigured", "OnNodeUpdated")
+#: The events as the config spells them (OnNodeStart, OnNodeConfigured, OnNodeUpdated).
+EVENTS = tuple(EVENT_KEYS.values())
 
 
 def _owners(view: ConfigView) -> Iterator[Node]:
@@ -33,20 +35,6 @@ def _scripts(view: ConfigView) -> Iterator[Node]:
             if "Script" in action.data:
                 yield action
             yield from action.items("Sequence")
-
-
-def script_url_problem(url: str) -> str | None:
-    """Why a custom action script URL cannot be fetched by a node, or None when its form is right."""
-    parts = urlsplit(url)
-    if parts.scheme == "s3":
-        if not parts.netloc or not parts.path.strip("/") or parts.path.endswith("/"):
-            return f"'{url}' names no object: use s3://BUCKET/KEY"
-        return None
-    if parts.scheme == "https":
-        return None if parts.netloc else f"'{url}' has no host: use https://HOST/PATH"
-    return (
-        f"'{url}' is neither s3:// nor https://: nodes fetch custom action scripts only from S3 or over HTTPS"
-    )
 
 
 @validator("UrlValidator")

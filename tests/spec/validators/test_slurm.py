@@ -48,9 +48,15 @@ def test_denied_queue_and_compute_resource_settings_are_errors(slurm, where) -> 
     ]
 
 
-def test_compute_resource_features_are_managed_by_parallelcluster(slurm, where) -> None:
-    at(slurm, CR)["CustomSlurmSettings"] = {"Features": "gpu"}
-    assert where(slurm, "CustomSlurmSettingsValidator") == [((*CR, "CustomSlurmSettings", "Features"), ERROR)]
+def test_compute_resource_features_are_allowed_as_in_3_16_1(slurm, where) -> None:
+    at(slurm, CR)["CustomSlurmSettings"] = {"Features": "gpu", "RealMemory": 1000}
+    assert where(slurm, "CustomSlurmSettingsValidator") == []
+
+
+@pytest.mark.parametrize("key", ["CPUs", "Gres", "NodeAddr", "NodeHostname", "NodeName", "State", "Weight"])
+def test_compute_resource_deny_list_is_exactly_3_16_1s(slurm, where, key: str) -> None:
+    at(slurm, CR)["CustomSlurmSettings"] = {key: "x"}
+    assert where(slurm, "CustomSlurmSettingsValidator") == [((*CR, "CustomSlurmSettings", key), ERROR)]
 
 
 @pytest.mark.parametrize("node_name", ["burst-st-1", "my-dy-node"])

@@ -11,27 +11,6 @@ def _tags(*keys: str) -> list[dict[str, str]]:
     return [{"Key": key, "Value": "v"} for key in keys]
 
 
-def test_tag_key_with_reserved_parallelcluster_prefix_is_an_error(slurm, where) -> None:
-    slurm["Tags"] = _tags("team", "parallelcluster:owner")
-    assert where(slurm, "TagKeysValidator") == [(("Tags", 1, "Key"), Level.ERROR)]
-
-
-def test_custom_resource_tag_is_the_one_reserved_key_allowed(slurm, where) -> None:
-    slurm["Tags"] = _tags("parallelcluster:custom_resource")
-    assert where(slurm, "TagKeysValidator") == []
-
-
-def test_duplicate_tag_key_in_a_queue_is_an_error_at_the_repeat(slurm, where) -> None:
-    at(slurm, QUEUE)["Tags"] = _tags("a", "b", "a")
-    assert where(slurm, "TagKeysValidator") == [((*QUEUE, "Tags", 2, "Key"), Level.ERROR)]
-
-
-def test_same_key_at_different_levels_is_not_a_duplicate(slurm, where) -> None:
-    slurm["Tags"] = _tags("a")
-    at(slurm, CR)["Tags"] = _tags("a")
-    assert where(slurm, "TagKeysValidator") == []
-
-
 def test_compute_resource_tag_overriding_a_cluster_tag_is_a_warning(slurm, where) -> None:
     slurm["Tags"] = _tags("team")
     at(slurm, CR)["Tags"] = _tags("team")
