@@ -2,11 +2,12 @@
 # Installs what the node-runtime integration tests need: a real Slurm controller and
 # daemon (Debian packages), munge for their authentication, cloud-init so rendered
 # user data is checked by cloud-init's own schema validator, and the block-device tools
-# the storage setup runs on loop devices (losetup/mount, blkid, mkfs.ext4, sfdisk).
+# the storage setup runs on loop devices (losetup/mount, blkid, mkfs.ext4, sfdisk), sssd-tools
+# so rendered sssd.conf files pass `sssctl config-check`, and ssh-keygen for login pool host keys.
 # Idempotent: a machine that already has every package skips apt entirely.
 set -euo pipefail
 
-packages=(slurmctld slurmd slurm-client munge cloud-init mount util-linux e2fsprogs fdisk)
+packages=(slurmctld slurmd slurm-client munge cloud-init mount util-linux e2fsprogs fdisk sssd-tools openssh-client)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -4,6 +4,11 @@ Each size runs in a fresh Python process (so imports and memory are counted as a
 them): ``process`` is the whole process wall time, ``plan`` the time inside ``offline.plan``,
 ``rss`` the peak resident set size. Prints figures only; nothing passes or fails on them.
 
+The floor: any Pulumi Python program that declares these resources pays for importing pulumi
+and the pulumi_aws modules it uses. A child process imports exactly the pulumi_aws modules a
+plan of the example loaded (and nothing of ours); ``x floor`` is each plan's process time over
+that floor's process time.
+
     python benchmarks/plan_scaling.py            # the issue's sizes
     python benchmarks/plan_scaling.py --repeat 3 # best of 3 per size
 """
@@ -15,6 +20,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 HEAD = """\
 Region: us-east-1
@@ -46,13 +52,44 @@ RESOURCE = """\
 CHILD = """
 import json, resource, sys, time
 start = time.perf_counter()
-from pcluster_pulumi.offline import plan
+from pcluster_pulumi.engines.offline.plan import plan
 imported = time.perf_counter()
 result = plan(sys.stdin.read(), "bench")
 done = time.perf_counter()
 print(json.dumps({"resources": len(result.resources), "import": imported - start, "plan": done - imported,
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+
+FLOOR = """
+import json, sys, time
+start = time.perf_counter()
+import pulumi, pulumi.runtime
+for name in json.loads(sys.stdin.read()):
+    __import__(name)
+print(json.dumps({"import": time.perf_counter() - start}))
+"""
+
+#: Lists the pulumi_aws modules a plan loads, and whether anything else heavy came along.
+MODULES = """
+import json, sys
+from pcluster_pulumi.engines.offline.plan import plan
+plan(sys.stdin.read(), "bench")
+aws = sorted(m for m in sys.modules if m.startswith("pulumi_aws.") and m.count(".") == 1)
+extra = sorted(m for m in ("boto3", "botocore", "rich", "typer") if m in sys.modules)
+print(json.dumps({"aws": aws, "extra": extra}))
+"""
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def child(script: str, stdin: str) -> tuple[dict[str, object], float]:
+    """Run a script in a fresh interpreter: (its JSON answer, process wall time)."""
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", script], input=stdin, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1]), time.perf_counter() - start
 
 
 def spec(queues: int, resources_per_queue: int) -> str:
@@ -82,15 +119,25 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is shown")
     args = parser.parse_args()
-    sizes = [("1 queue x 1 CR", 1, 1), ("10 queues x 1 CR", 10, 1), ("25 queues x 1 CR", 25, 1),
-             ("50 queues x 1 CR", 50, 1), ("1 queue x 50 CRs", 1, 50)]  # fmt: skip
-    print(f"{'size':18} {'resources':>9} {'process s':>9} {'import s':>8} {'plan s':>7} {'peak RSS MiB':>12}")
-    for label, queues, per_queue in sizes:
-        runs = [measure(spec(queues, per_queue)) for _ in range(max(1, args.repeat))]
+    full = (EXAMPLES / "slurm-storage.yaml").read_text()
+    loaded, _ = child(MODULES, full)
+    floors = [child(FLOOR, json.dumps(loaded["aws"]))[1] for _ in range(max(1, args.repeat))]
+    floor = min(floors)
+    print(f"floor: importing pulumi + {len(loaded['aws'])} pulumi_aws modules: {floor:.2f} s")  # type: ignore[arg-type]
+    print(f"other heavy modules a plan loads: {', '.join(loaded['extra']) or 'none'}")  # type: ignore[arg-type]
+    shapes = [(1, 1), (10, 1), (25, 1), (50, 1), (1, 50)]
+    sizes = [(f"{q} queue{'s' * (q > 1)} x {c} CR{'s' * (c > 1)}", spec(q, c)) for q, c in shapes]
+    sizes += [(f"examples/{path.name}", path.read_text()) for path in sorted(EXAMPLES.glob("*.yaml"))]
+    print(
+        f"{'size':32} {'resources':>9} {'process s':>9} {'x floor':>7} {'import s':>8} {'plan s':>7} "
+        f"{'peak RSS MiB':>12}"
+    )
+    for label, text in sizes:
+        runs = [measure(text) for _ in range(max(1, args.repeat))]
         best = min(runs, key=lambda r: r["process"])
         print(
-            f"{label:18} {int(best['resources']):9d} {best['process']:9.2f} {best['import']:8.2f} "
-            f"{best['plan']:7.2f} {best['rss_mib']:12.0f}"
+            f"{label:32} {int(best['resources']):9d} {best['process']:9.2f} {best['process'] / floor:7.2f} "
+            f"{best['import']:8.2f} {best['plan']:7.2f} {best['rss_mib']:12.0f}"
         )
 
 

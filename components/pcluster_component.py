@@ -10,9 +10,7 @@ is declared once it resolves: a preview of such a program shows the cluster only
 network exists. Overrides known at preview time (stack references, literals) behave normally.
 """
 
-import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -20,15 +18,29 @@ import pulumi_aws as aws
 import yaml
 
 from pcluster_pulumi.cluster.cluster import Cluster as ClusterCore
-from pcluster_pulumi.cluster.context import merge_tags
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.derive.context import merge_tags
 from pcluster_pulumi.spec.loader import validate_text
 from pcluster_pulumi.spec.model import ClusterSpec
+from pcluster_pulumi.spec.problems import SpecError
+from pcluster_pulumi.spec.source import config_text
+from pcluster_pulumi.spec.yaml_limits import check_limits
 
 __all__ = ["PACKAGE", "Cluster", "ClusterArgs", "apply_overrides", "load_cluster_spec"]
 
 #: Package (provider) name: the type token is ``pcluster:index:Cluster``.
 PACKAGE = "pcluster"
+#: ParallelCluster's AWS Batch stack outputs: the inner cluster's key → this component's attribute.
+BATCH_OUTPUTS = (
+    ("batchComputeEnvironmentArn", "batch_compute_environment_arn"),
+    ("batchJobQueueArn", "batch_job_queue_arn"),
+    ("batchJobDefinitionArn", "batch_job_definition_arn"),
+    ("batchJobDefinitionMnpArn", "batch_job_definition_mnp_arn"),
+    ("ecrRepoName", "ecr_repo_name"),
+    ("codeBuildDockerImageBuilderProject", "code_build_docker_image_builder_project"),
+    ("batchUserRole", "batch_user_role"),
+    ("batchCliRequirements", "batch_cli_requirements"),
+)
 #: Args that rewrite the spec, and the keys they replace.
 OVERRIDES = ("head_node_subnet_id", "compute_subnet_ids", "login_node_subnet_ids")
 
@@ -69,10 +81,15 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
 
 def load_cluster_spec(spec: str, name: str, overrides: Mapping[str, Any]) -> ClusterSpec:
     """Validate the config (with overrides applied); ValueError listing every located problem."""
-    text, source = spec, "<spec>"
-    if "\n" not in spec and spec.strip().endswith((".yaml", ".yml")) and os.path.isfile(spec):
-        text, source = Path(spec).read_text(encoding="utf-8"), spec
+    try:
+        config = config_text(spec)  # the one path-or-YAML rule (pcluster_pulumi.spec.source)
+    except SpecError as error:
+        raise ValueError(str(error)) from None
+    text, source = config.text, config.name
     if any(v is not None for v in overrides.values()):
+        limit = check_limits(text)  # bounded alias expansion and size before PyYAML builds anything
+        if limit is not None:
+            raise ValueError(f"invalid cluster config:\n{limit.located(source)}")
         data = yaml.safe_load(text)
         if not isinstance(data, dict):
             raise ValueError(f"{source}: the cluster config is not a YAML mapping")
@@ -95,7 +112,7 @@ def _pick_list(key: str) -> Callable[[dict[str, Any]], Any]:
 
 
 class Cluster(pulumi.ComponentResource):
-    """A ParallelCluster-compatible HPC cluster (Slurm) built from a ParallelCluster v3 cluster config."""
+    """A ParallelCluster-compatible HPC cluster (Slurm or AWS Batch) from a ParallelCluster v3 config."""
 
     cluster_name: pulumi.Output[str]
     """The cluster's name."""
@@ -125,6 +142,22 @@ class Cluster(pulumi.ComponentResource):
     """Ids of the shared EFS file systems (new and existing)."""
     fsx_ids: pulumi.Output[list[str]]
     """Ids of the shared FSx file systems, volumes and file caches."""
+    batch_compute_environment_arn: pulumi.Output[str]
+    """AWS Batch: ARN of the compute environment (empty for Slurm)."""
+    batch_job_queue_arn: pulumi.Output[str]
+    """AWS Batch: ARN of the job queue awsbsub submits to (empty for Slurm)."""
+    batch_job_definition_arn: pulumi.Output[str]
+    """AWS Batch: ARN of the container job definition (empty for Slurm)."""
+    batch_job_definition_mnp_arn: pulumi.Output[str]
+    """AWS Batch: ARN of the multi-node parallel job definition (empty for Slurm)."""
+    ecr_repo_name: pulumi.Output[str]
+    """AWS Batch: ECR repository holding the job image (empty for Slurm)."""
+    code_build_docker_image_builder_project: pulumi.Output[str]
+    """AWS Batch: CodeBuild project that builds the job image (empty for Slurm)."""
+    batch_user_role: pulumi.Output[str]
+    """AWS Batch: ARN of the role other principals assume to run the awsb* commands (empty for Slurm)."""
+    batch_cli_requirements: pulumi.Output[str]
+    """AWS Batch: the awsb* commands' package requirement (empty for Slurm)."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{PACKAGE}:index:Cluster", name, {}, opts)
@@ -146,6 +179,7 @@ class Cluster(pulumi.ComponentResource):
             ("logGroupName", "log_group_name"),
             ("nodesTable", "nodes_table"),
             ("statusTable", "status_table"),
+            *BATCH_OUTPUTS,
         ):
             setattr(self, attribute, built.apply(_pick(key)))
         for key, attribute in (

@@ -18,15 +18,15 @@ import pulumi
 import pulumi_aws as aws
 
 from pcluster_pulumi.cluster.cluster import Cluster
-from pcluster_pulumi.cluster.context import merge_tags
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.names import PROJECT
+from pcluster_pulumi.derive.context import merge_tags
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec
 
 __all__ = ["PROJECT", "build", "main"]
 
 #: The project name in ``Pulumi.yaml``, and so the namespace of this program's config keys.
-PROJECT = "pcluster-pulumi"
 
 
 def build(spec: ClusterSpec, name: str, region: str | None = None) -> Cluster:

@@ -1,9 +1,10 @@
-"""Shared pytest options: ``--update-golden`` and the ``golden`` fixture for snapshot files."""
+"""Shared by every test folder: ``--update-golden``, the ``golden`` fixture, the minimal config factory."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,58 @@ def golden(update_golden: bool) -> Callable[[str, Path], None]:
         assert text == expected, f"output differs from {path}; review and run pytest --update-golden"
 
     return check
+
+
+def minimal_config(
+    *,
+    queue: str = "q1",
+    compute_resource: str = "c5",
+    instance_type: str = "c5.xlarge",
+    min_count: int = 1,
+    max_count: int = 4,
+    head_subnet: str = "subnet-0aaaaaaaaaaaaaaa0",
+    queue_subnet: str = "subnet-0bbbbbbbbbbbbbbb1",
+    os_name: str = "alinux2023",
+) -> str:
+    """The smallest valid Slurm config (one queue, one compute resource), as YAML text.
+
+    Every test folder builds its minimal config here, naming only what its tests rely on.
+    """
+    return f"""\
+Image:
+  Os: {os_name}
+HeadNode:
+  InstanceType: t3.medium
+  Networking:
+    SubnetId: {head_subnet}
+  Ssh:
+    KeyName: my-key
+Scheduling:
+  Scheduler: slurm
+  SlurmQueues:
+    - Name: {queue}
+      ComputeResources:
+        - Name: {compute_resource}
+          InstanceType: {instance_type}
+          MinCount: {min_count}
+          MaxCount: {max_count}
+      Networking:
+        SubnetIds:
+          - {queue_subnet}
+"""
+
+
+@pytest.fixture(scope="session")
+def plan_of() -> Callable[..., Any]:
+    """plan_of(spec, name="demo"): the cached offline plan of a spec (``tests/plans.py``)."""
+    from .plans import cached_plan  # the plan machinery loads Pulumi: only for tests that plan
+
+    return cached_plan
+
+
+@pytest.fixture(scope="session")
+def minimal() -> Any:
+    """The plan of the minimal config as cluster "demo"."""
+    from .plans import MINIMAL, cached_plan
+
+    return cached_plan(MINIMAL)

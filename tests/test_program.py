@@ -7,10 +7,11 @@ from typing import Any
 import pulumi
 import yaml
 
-from pcluster_pulumi.offline import plan
-from pcluster_pulumi.program import PROJECT, main
+from pcluster_pulumi.contract.names import PROJECT
+from pcluster_pulumi.engines.offline.plan import plan
+from pcluster_pulumi.program import main
 
-from .conftest import EXAMPLES, REPO, cached_plan
+from .plans import EXAMPLES, REPO, cached_plan
 
 
 def test_pulumi_project_runs_the_program_with_stacks_in_stacks_dir() -> None:

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from rich.table import Table
 from rich.text import Text
 
-from pcluster_pulumi.cluster.deletion import DataResource
-from pcluster_pulumi.updates import Impact, UpdatePlan
+from pcluster_pulumi.derive.deletion import DataResource
+from pcluster_pulumi.derive.updates import Impact, UpdatePlan
 
 __all__ = [
     "clusters_table",

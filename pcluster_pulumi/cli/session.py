@@ -18,7 +18,9 @@ import typer
 from pulumi import automation as auto
 from rich.console import Console
 
-from pcluster_pulumi.automation import (
+from pcluster_pulumi.cli.io import validated
+from pcluster_pulumi.engines.automation.progress import Progress, make_view
+from pcluster_pulumi.engines.automation.stack import (
     ClusterStack,
     DeployError,
     EventHandler,
@@ -26,10 +28,8 @@ from pcluster_pulumi.automation import (
     find_pulumi,
     resolve_backend,
 )
-from pcluster_pulumi.fleet_control import FleetError
-from pcluster_pulumi.progress import Progress, make_view
-from pcluster_pulumi.spec.loader import Validation, validate_text
-from pcluster_pulumi.spec.problems import Level
+from pcluster_pulumi.fleet.control import FleetError
+from pcluster_pulumi.spec.loader import Validation
 
 __all__ = ["Session", "interactive"]
 
@@ -75,22 +75,21 @@ class Session:
 
     def load(self, text: str, source: str) -> Validation:
         """Validate a config for this cluster; located problems and exit 1 when it is refused."""
-        from pcluster_pulumi.cli import print_problems, summary
+        result = validated(text, source, self.name)
+        self.check_supported(result, source)
+        return result
+
+    def check_supported(self, result: Validation, source: str) -> None:
+        """Exit 1 with one line when a valid config asks for something not deployable yet."""
+        # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
         from pcluster_pulumi.cluster.cluster import UnsupportedSpecError, check_supported
 
-        result = validate_text(text, source, cluster_name=self.name)
-        if result.failed() or result.spec is None:
-            print_problems(result.problems, source)
-            typer.echo(summary(result.problems, source, True), err=True)
-            raise typer.Exit(1)
-        for problem in result.problems:
-            if problem.level >= Level.WARNING:
-                typer.echo(problem.located(source), err=True)
+        if result.spec is None:  # refused configs never get here (``validated`` exits)
+            return
         try:
             check_supported(result.spec, self.name)
         except UnsupportedSpecError as error:
             self.fail(f"{source}: {error}")
-        return result
 
     def passphrase(self) -> str | None:
         """The stack passphrase: from the environment, else typed (only where it is needed)."""

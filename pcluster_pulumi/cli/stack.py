@@ -17,58 +17,103 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pcluster_pulumi.spec.validators.cluster import CLUSTER_NAME_MAX, CLUSTER_NAME_RE
+from pcluster_pulumi.cli.io import (
+    FILE_HELP,
+    AwsPreflight,
+    FailureLevel,
+    Suppress,
+    check_cluster_name,
+    print_problems,
+    read_input,
+    summary,
+    validated,
+    validation_options,
+)
+from pcluster_pulumi.contract.names import default_user
 
 if TYPE_CHECKING:
-    from pcluster_pulumi.automation import ClusterStack
-    from pcluster_pulumi.cli_session import Session
-    from pcluster_pulumi.updates import UpdatePlan
+    from pcluster_pulumi.cli.session import Session
+    from pcluster_pulumi.derive.updates import UpdatePlan
+    from pcluster_pulumi.engines.automation.stack import ClusterStack
+    from pcluster_pulumi.spec.loader import Validation
 
 __all__ = ["register"]
 
-FILE_HELP = "Cluster config in ParallelCluster v3 YAML ('-' reads standard input)."
+#: A config as read and validated: (text, name for messages, validation result).
+Checked = tuple[str, str, "Validation"]
 BACKEND_HELP = "State backend (default: PULUMI_BACKEND_URL, else file://~/.pcluster-pulumi/state)."
-
-
-def _check_name(value: str) -> str:
-    if not CLUSTER_NAME_RE.match(value) or len(value) > CLUSTER_NAME_MAX:
-        raise typer.BadParameter(
-            f"a cluster name starts with a letter and has at most {CLUSTER_NAME_MAX} letters, digits, hyphens"
-        )
-    return value
 
 
 File = Annotated[str, typer.Argument(help=FILE_HELP, show_default=False, metavar="FILE")]
 Name = Annotated[
     str,
     typer.Option(
-        "--name", "-n", help="Cluster name (= stack name).", callback=_check_name, show_default=False
+        "--name",
+        "-n",
+        "--cluster-name",
+        "-c",
+        help="Cluster name (= stack name).",
+        callback=check_cluster_name,
+        show_default=False,
+        metavar="NAME",
     ),
 ]
 Backend = Annotated[str | None, typer.Option("--backend-url", help=BACKEND_HELP, metavar="URL")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of tables.")]
+Region = Annotated[
+    str | None,
+    typer.Option("--region", "-r", help="AWS region (default: the stack's).", metavar="REGION"),
+]
 FleetTimeout = Annotated[
     int, typer.Option("--fleet-timeout", help="Seconds to wait for the fleet to stop.", metavar="SECONDS")
 ]
 
 
-def _read(file: str) -> tuple[str, str]:
-    from pcluster_pulumi.cli import _read_input
+def _checked(
+    file: str, name: str, suppress: list[str] | None = None, failure_level: str = "ERROR"
+) -> Checked:
+    """Read and validate the config before anything loads Pulumi: a missing file (exit 2) or a
+    refused config (exit 1) is answered at once."""
+    text, source = read_input(file)  # first: a missing file must not wait for the validators to load
+    suppressed, level = validation_options(suppress, failure_level)
+    return text, source, validated(text, source, name, suppress=suppressed, failure_level=level)
 
-    return _read_input(file)
+
+def _preflight(checked: Checked, name: str, suppress: list[str] | None, failure_level: str) -> None:
+    """ParallelCluster's checks against the AWS account (key pair, subnets, AMIs, ...), before
+    Pulumi starts: a typo in a subnet id fails here in seconds, not minutes into `up`. Only the
+    AWS-backed validators run (the static ones ran in ``_checked``)."""
+    # start-up: the validator machinery loads only for commands that deploy.
+    from pcluster_pulumi.spec.loader import validate_text
+    from pcluster_pulumi.spec.validators import REGISTRY
+
+    suppressed, level = validation_options(suppress, failure_level)
+    text, source, _ = checked
+    preflight = AwsPreflight(None, suppressed)
+    result = validate_text(text, source, cluster_name=name, suppress=set(REGISTRY), extra=preflight)
+    found = [p for p in result.problems if p.validator is not None]
+    if any(p.level >= level for p in found):
+        print_problems(found, source)
+        typer.echo(summary(found, source, True) + f" ({preflight.total_calls} AWS API calls)", err=True)
+        raise typer.Exit(1)
+    for problem in found:
+        typer.echo(problem.located(source), err=True)
 
 
 def _prepare(
-    session: Session, file: str, *, show: bool
+    session: Session, checked: Checked, *, show: bool, options: tuple[list[str] | None, str] = (None, "ERROR")
 ) -> tuple[str, ClusterStack, str | None, UpdatePlan | None]:
-    """Validate the config, find the deployed one and cost the update: (region, stack, deployed, plan)."""
-    from pcluster_pulumi.automation import resolve_region
-    from pcluster_pulumi.updates import plan_update
+    """Find the deployed config and cost the update: (region, stack, deployed, plan)."""
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.derive.updates import plan_update
+    from pcluster_pulumi.engines.automation.stack import resolve_region
 
-    text, source = _read(file)
-    spec = session.load(text, source).spec
+    text, source, result = checked
+    session.check_supported(result, source)
+    spec = result.spec
     session.require_pulumi()
+    _preflight(checked, session.name, *options)
     with session.errors():
         region = resolve_region(spec.region if spec else None)
         stack = session.stack(text, region)
@@ -80,7 +125,8 @@ def _prepare(
 
 
 def _show_plan(session: Session, plan: UpdatePlan | None) -> None:
-    from pcluster_pulumi.stack_reports import plan_summary, update_table
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.reports import plan_summary, update_table
 
     if plan is None:
         session.out.print(f"Cluster {session.name} is not deployed yet: everything will be created.")
@@ -96,15 +142,20 @@ def preview(
     diff: Annotated[bool, typer.Option("--diff", help="Also print Pulumi's property-level diff.")] = False,
     as_json: AsJson = False,
     backend_url: Backend = None,
+    suppress_validators: Suppress = None,
+    failure_level: FailureLevel = "ERROR",
 ) -> None:
     """Show what `up` would do: each config change costed by its update policy, then Pulumi's plan.
 
     Exit status: 0 previewed, 1 invalid config or failed preview, 2 usage error.
     """
-    from pcluster_pulumi.cli_session import Session
+    checked = _checked(file, name, suppress_validators, failure_level)
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.session import Session
 
     session = Session(name, backend_url, quiet=as_json)
-    region, stack, deployed, plan = _prepare(session, file, show=not as_json)
+    options = (suppress_validators, failure_level)
+    region, stack, deployed, plan = _prepare(session, checked, show=not as_json, options=options)
     with session.errors():
         result, progress = session.run("preview", lambda on_event: stack.preview(on_event, diff=diff))
     summary = {str(getattr(op, "value", op)): n for op, n in result.change_summary.items()}
@@ -138,21 +189,42 @@ def up(
         bool, typer.Option("--skip-preview", help="Deploy without previewing first.")
     ] = False,
     fleet_timeout: FleetTimeout = 1800,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Do not wait for the head node to apply the new configuration.")
+    ] = False,
+    update_timeout: Annotated[
+        int,
+        typer.Option(
+            "--update-timeout", help="Seconds to wait for the head node's report.", metavar="SECONDS"
+        ),
+    ] = 900,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the outputs as JSON on stdout; progress goes to stderr.")
+    ] = False,
     backend_url: Backend = None,
+    suppress_validators: Suppress = None,
+    failure_level: FailureLevel = "ERROR",
 ) -> None:
     """Create the cluster, or update it if it exists.
 
     Changes that would replace the cluster (or a file system) or need login nodes stopped are
     refused unless --force; changes that need the compute fleet stopped are refused unless the
     fleet is already STOPPED, --stop-fleet (stop, apply, start) or --force.
-    Exit status: 0 deployed, 1 refused or failed, 2 usage error.
+    Then waits (unless --no-wait) until the head node reports that it applied the new runtime
+    configuration live (Slurm files, QueueUpdateStrategy, storage, OnNodeUpdated) or why not.
+    Exit status: 0 deployed, 1 refused or failed (or the head node could not apply it), 2 usage error.
     """
-    from pcluster_pulumi.cli_session import Session
-    from pcluster_pulumi.progress import expected_steps
-    from pcluster_pulumi.update_gate import gate, stopped_fleet
+    checked = _checked(file, name, suppress_validators, failure_level)
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.session import Session
+    from pcluster_pulumi.cli.update_gate import gate, stopped_fleet
+    from pcluster_pulumi.engines.automation.progress import expected_steps
 
     session = Session(name, backend_url)
-    region, stack, deployed, plan = _prepare(session, file, show=True)
+    if as_json:  # human text and progress to stderr: stdout carries only the JSON
+        session.out = session.err
+    options = (suppress_validators, failure_level)
+    region, stack, deployed, plan = _prepare(session, checked, show=True, options=options)
     with session.errors():
         must_stop = gate(session, plan, region, force=force, stop_fleet=stop_fleet)
         expected = None
@@ -161,16 +233,72 @@ def up(
             expected = expected_steps(dict(previewed.change_summary))
             if not expected and deployed == stack.spec_text:
                 session.out.print(f"Cluster {name} is up to date.")
+                if as_json:
+                    typer.echo(json.dumps({"cluster": name, "region": region, "changed": False}, indent=2))
                 return
         session.confirm(f"{'Update' if deployed else 'Create'} cluster {name}?", yes)
         with stopped_fleet(session, region, active=must_stop, timeout=fleet_timeout):
             applied, _ = session.run("update", stack.up, expected=expected)
     _print_outputs(session, applied.outputs, as_json=False)
+    if not no_wait:
+        report_head_node(session, stack, applied.outputs, timeout=update_timeout)
     session.out.print(f"Log in with: pcluster-pulumi ssh -n {name}")
+    if as_json:
+        _print_up_json(name, region, deployed is not None, applied)
+
+
+def _print_up_json(name: str, region: str, updated: bool, applied: Any) -> None:
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.reports import outputs_json
+
+    payload = {
+        "cluster": name,
+        "region": region,
+        "changed": True,
+        "operation": "update" if updated else "create",
+        "changeSummary": _change_summary(applied),
+        "outputs": outputs_json(applied.outputs),
+    }
+    typer.echo(json.dumps(payload, indent=2, default=str))
+
+
+def report_head_node(session: Session, stack: ClusterStack, outputs: Any, *, timeout: float) -> None:
+    """Wait for the head node's update report and print it; exit 1 when it could not apply it."""
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pcluster_pulumi.contract.update_report import FAILED, UpdateReport, UpdateWaitTimeout
+
+    def progress(report: UpdateReport | None) -> None:
+        session.note(
+            report.line() if report else "waiting for the head node to pick up the new configuration"
+        )
+
+    if "statusTable" not in outputs:  # AWS Batch clusters have no keeper to report
+        return
+    with session.errors():
+        try:
+            report = stack.head_node_update(outputs, timeout=timeout, on_report=progress)
+        except UpdateWaitTimeout as error:
+            session.note(f"WARNING: {error}")
+            return
+        except (BotoCoreError, ClientError) as error:
+            session.note(f"WARNING: cannot read the head node's update report: {error}")
+            return
+    if report is None:
+        return
+    session.out.print(report.line())
+    if report.status == FAILED:
+        raise typer.Exit(1)
 
 
 def destroy(
-    name: Name, yes: Yes = False, fleet_timeout: FleetTimeout = 600, backend_url: Backend = None
+    name: Name,
+    yes: Yes = False,
+    fleet_timeout: FleetTimeout = 600,
+    region: Region = None,
+    as_json: AsJson = False,
+    backend_url: Backend = None,
 ) -> None:
     """Delete the cluster: its compute nodes first, then every resource of its stack.
 
@@ -178,13 +306,16 @@ def destroy(
     DeletionPolicy deletes or keeps it, and asks before deleting.
     Exit status: 0 destroyed, 1 failed or no such cluster, 2 usage error.
     """
-    from pcluster_pulumi.automation import SPEC_OUTPUT
-    from pcluster_pulumi.cli_session import Session
-    from pcluster_pulumi.cluster.deletion import plan_destroy
-    from pcluster_pulumi.stack_reports import destroy_table
-    from pcluster_pulumi.update_gate import terminate_nodes
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.reports import destroy_table
+    from pcluster_pulumi.cli.session import Session
+    from pcluster_pulumi.cli.update_gate import terminate_nodes
+    from pcluster_pulumi.derive.deletion import plan_destroy
+    from pcluster_pulumi.engines.automation.stack import SPEC_OUTPUT
 
     session = Session(name, backend_url)
+    if as_json:  # human text and progress to stderr: stdout carries only the JSON
+        session.out = session.err
     session.require_pulumi()
     with session.errors():
         stack = session.stack()
@@ -198,45 +329,114 @@ def destroy(
         doomed = [r for r in resources if r.deleted]
         extra = f" and delete {len(doomed)} data resource(s)" if doomed else ""
         session.confirm(f"Destroy cluster {name}{extra}?", yes)
-        terminate_nodes(session, spec.region if spec else None, fleet_timeout)
+        terminate_nodes(session, region or (spec.region if spec else None), fleet_timeout)
         session.run("destroy", stack.destroy)
     kept = [r for r in resources if not r.deleted]
     for resource in kept:
         session.out.print(f"kept: {resource.description} ({resource.owner})")
+    if as_json:
+        fates = [{"resource": r.description, "owner": r.owner, "deleted": r.deleted} for r in resources]
+        typer.echo(json.dumps({"cluster": name, "destroyed": True, "dataResources": fates}, indent=2))
 
 
 def _stored_spec(text: str) -> Any:
     """The deployed config as a spec, even if today's validators would refuse it."""
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.derive.updates import config_data
     from pcluster_pulumi.spec.model import ClusterSpec
-    from pcluster_pulumi.updates import config_data
 
     return ClusterSpec.from_dict(config_data(text))
 
 
-def refresh(name: Name, backend_url: Backend = None) -> None:
+def refresh(name: Name, as_json: AsJson = False, backend_url: Backend = None) -> None:
     """Read every resource of the cluster back from AWS and record drift in the state."""
-    from pcluster_pulumi.cli_session import Session
-
-    session = Session(name, backend_url)
-    session.require_pulumi()
-    with session.errors():
-        stack = session.stack()
-        session.run("refresh", stack.refresh)
-
-
-def outputs(name: Name, as_json: AsJson = False, backend_url: Backend = None) -> None:
-    """Print the cluster's stack outputs (head node address, bucket, tables, ...)."""
-    from pcluster_pulumi.cli_session import Session
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.session import Session
 
     session = Session(name, backend_url, quiet=as_json)
     session.require_pulumi()
     with session.errors():
-        values = session.stack().outputs()
+        stack = session.stack()
+        result, _ = session.run("refresh", stack.refresh)
+    if as_json:
+        typer.echo(json.dumps({"cluster": name, "changeSummary": _change_summary(result)}, indent=2))
+
+
+def _change_summary(result: Any) -> dict[str, int]:
+    """An Automation API result's resource counts by operation (``{"same": 12, "update": 1}``)."""
+    summary = getattr(getattr(result, "summary", None), "resource_changes", None)
+    if summary is None:
+        summary = getattr(result, "change_summary", None) or {}
+    return {str(getattr(op, "value", op)): int(n) for op, n in dict(summary).items()}
+
+
+def outputs(
+    name: Name,
+    key: Annotated[
+        str | None,
+        typer.Argument(help="Print only this output's value (e.g. headNodePublicIp).", metavar="KEY"),
+    ] = None,
+    as_json: AsJson = False,
+    backend_url: Backend = None,
+) -> None:
+    """Print the cluster's stack outputs (head node address, bucket, tables, ...), or one of them.
+
+    The table is followed by the runtime configuration the head node runs on (its ETag) and
+    how its last update went.
+    """
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.session import Session
+
+    session = Session(name, backend_url, quiet=as_json)
+    session.require_pulumi()
+    with session.errors():
+        stack = session.stack()
+        values = stack.outputs()
+    if key is not None:
+        _print_output(session, values, key, as_json=as_json)
+        return
     _print_outputs(session, values, as_json=as_json)
+    if not as_json and "statusTable" in values:
+        _print_applied(session, stack, values)
+
+
+def _print_applied(session: Session, stack: ClusterStack, values: Any) -> None:
+    """The runtime configuration the head node runs on, from its update report (AWS credentials needed)."""
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        report = stack.head_node_report(values)
+    except (BotoCoreError, ClientError) as error:
+        session.note(f"head node configuration: unknown ({error})")
+        return
+    if report is None:
+        session.out.print("head node configuration: no report yet (the head node has not finished booting)")
+        return
+    applied = report.applied_etag or "none"
+    last = f"last update {report.status} at {report.time}" + (f": {report.reason}" if report.reason else "")
+    session.out.print(f"head node configuration: {applied} ({last})")
+
+
+def _print_output(session: Session, values: Any, key: str, *, as_json: bool) -> None:
+    """One output's value: JSON with --json, else text (strings unquoted), as `pulumi stack output`."""
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.reports import outputs_json
+
+    shown = outputs_json(values)
+    if key not in shown:
+        known = ", ".join(sorted(shown)) or "none"
+        session.fail(f"cluster {session.name} has no output {key!r} (outputs: {known})")
+    value = shown[key]
+    if as_json:
+        typer.echo(json.dumps(value, indent=2, default=str))
+    else:
+        typer.echo(value if isinstance(value, str) else json.dumps(value, default=str))
 
 
 def _print_outputs(session: Session, values: Any, *, as_json: bool) -> None:
-    from pcluster_pulumi.stack_reports import outputs_json, outputs_table
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.reports import outputs_json, outputs_table
 
     if as_json:
         typer.echo(json.dumps(outputs_json(values), indent=2, default=str))
@@ -246,9 +446,10 @@ def _print_outputs(session: Session, values: Any, *, as_json: bool) -> None:
 
 def list_(as_json: AsJson = False, backend_url: Backend = None) -> None:
     """List the clusters deployed in the backend."""
-    from pcluster_pulumi.automation import list_clusters
-    from pcluster_pulumi.cli_session import Session
-    from pcluster_pulumi.stack_reports import clusters_table
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.reports import clusters_table
+    from pcluster_pulumi.cli.session import Session
+    from pcluster_pulumi.engines.automation.stack import list_clusters
 
     session = Session("", backend_url, quiet=as_json)
     session.require_pulumi()
@@ -273,9 +474,10 @@ def update_compute_fleet(
     status: Annotated[
         str, typer.Option("--status", help="START or STOP.", callback=_fleet_action, show_default=False)
     ],
-    region: Annotated[str | None, typer.Option("--region", help="AWS region (default: the stack's).")] = None,
+    region: Region = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until the fleet is STOPPED or RUNNING.")] = False,
     fleet_timeout: FleetTimeout = 1800,
+    as_json: AsJson = False,
     backend_url: Backend = None,
 ) -> None:
     """Ask the head node to stop (terminate every compute node) or start the compute fleet.
@@ -283,14 +485,18 @@ def update_compute_fleet(
     Writes the fleet status item the cluster's keeper obeys, as `pcluster update-compute-fleet`
     does; needs AWS credentials, not the Pulumi CLI.
     """
-    from pcluster_pulumi import update_gate
-    from pcluster_pulumi.automation import ClusterStack
-    from pcluster_pulumi.cli_session import Session
-    from pcluster_pulumi.fleet_control import STOP, fleet_config, request, wait_for
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli import update_gate
+    from pcluster_pulumi.cli.session import Session
+    from pcluster_pulumi.engines.automation.stack import ClusterStack
+    from pcluster_pulumi.fleet.control import STOP, fleet_config, request, wait_for
     from pcluster_pulumi.node import fleet_status
     from pcluster_pulumi.node.aws import Clients
 
     session = Session(name, backend_url)
+    if as_json:  # human text to stderr: stdout carries only the JSON
+        session.out = session.err
+    final: str | None = None
     with session.errors():
         where = region or ClusterStack(name, backend_url=backend_url).region
         clients, config = Clients(where), fleet_config(name, where)
@@ -310,20 +516,29 @@ def update_compute_fleet(
                 on_status=lambda s: session.note(f"compute fleet: {s}"),
             )
             session.out.print(f"compute fleet of {name}: {final}")
+    if as_json:
+        payload = {"cluster": name, "region": where, "before": moved.before, "after": moved.after}
+        typer.echo(json.dumps({**payload, "changed": moved.changed, "final": final}, indent=2))
 
 
 def ssh(
     ctx: typer.Context,
     name: Name,
     user: Annotated[str | None, typer.Option("--user", help="Login user (default: the OS's).")] = None,
+    pool: Annotated[
+        str | None,
+        typer.Option("--pool", help="Log in to a node of this login pool (through its load balancer)."),
+    ] = None,
     dryrun: Annotated[
         bool, typer.Option("--dryrun", help="Print the ssh command instead of running it.")
     ] = False,
     backend_url: Backend = None,
 ) -> None:
-    """Log in to the head node; arguments after the options go to ssh (e.g. -i key.pem)."""
-    from pcluster_pulumi.automation import SPEC_OUTPUT
-    from pcluster_pulumi.cli_session import Session
+    """Log in to the head node or a login pool; arguments after the options go to ssh (e.g. -i key.pem)."""
+    # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
+    from pcluster_pulumi.cli.dcv import login_pool_address
+    from pcluster_pulumi.cli.session import Session
+    from pcluster_pulumi.engines.automation.stack import SPEC_OUTPUT
 
     session = Session(name, backend_url)
     session.require_pulumi()
@@ -337,6 +552,11 @@ def ssh(
         ),
         None,
     )
+    if pool is not None:
+        try:
+            host = login_pool_address(values, pool)
+        except LookupError as error:
+            session.fail(str(error))
     if host is None:
         session.fail(f"cluster {name} has no head node address in its outputs (is it fully deployed?)")
     stored = values.get(SPEC_OUTPUT)
@@ -351,20 +571,25 @@ def ssh(
 
 
 def _default_user(config: str | None) -> str:
-    from pcluster_pulumi.cluster.context import _OS_USER
-    from pcluster_pulumi.updates import config_data
+    # start-up: the config reader (YAML, schema) loads only when ssh needs it.
+    from pcluster_pulumi.derive.updates import config_data
 
     os_name = (config_data(config).get("Image") or {}).get("Os") if config else None
-    return _OS_USER.get(str(os_name), "ec2-user")
+    return default_user(str(os_name) if os_name else None)
 
 
 def register(app: typer.Typer) -> None:
     """Add the deployment commands to the main app."""
-    app.command("preview")(preview)
-    app.command("up")(up)
-    app.command("destroy")(destroy)
-    app.command("refresh")(refresh)
-    app.command("outputs")(outputs)
-    app.command("list")(list_)
-    app.command("update-compute-fleet")(update_compute_fleet)
-    app.command("ssh", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(ssh)
+    # Short help: the command list shows one line each, and click cuts longer ones mid-phrase.
+    app.command("preview", short_help="What `up` would change, and what it costs.")(preview)
+    app.command("up", short_help="Create the cluster, or update it.")(up)
+    app.command("destroy", short_help="Delete the cluster (asks; lists data kept).")(destroy)
+    app.command("refresh", short_help="Read the resources back from AWS (drift).")(refresh)
+    app.command("outputs", short_help="The stack outputs, or one of them.")(outputs)
+    app.command("list", short_help="Clusters deployed in the backend.")(list_)
+    app.command("update-compute-fleet", short_help="Stop or start the compute fleet.")(update_compute_fleet)
+    app.command(
+        "ssh",
+        short_help="Log in to the head node or a login pool.",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )(ssh)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from pcluster_pulumi.automation import ClusterStack, DeployError
-from pcluster_pulumi.cli_session import Session
-from pcluster_pulumi.fleet_control import (
+from pcluster_pulumi.cli.reports import blocked_message
+from pcluster_pulumi.cli.session import Session
+from pcluster_pulumi.derive.updates import Impact, UpdatePlan
+from pcluster_pulumi.engines.automation.stack import ClusterStack, DeployError
+from pcluster_pulumi.fleet.control import (
     START,
     STOP,
     FleetError,
@@ -26,8 +28,6 @@ from pcluster_pulumi.fleet_control import (
 )
 from pcluster_pulumi.node import fleet_status
 from pcluster_pulumi.node.aws import Clients
-from pcluster_pulumi.stack_reports import blocked_message
-from pcluster_pulumi.updates import Impact, UpdatePlan
 
 __all__ = ["POLL_SECONDS", "gate", "stopped_fleet", "terminate_nodes"]
 

@@ -29,10 +29,11 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.deletion import policy_options, rds_cluster_args
-from pcluster_pulumi.cluster.storage_fsx import nested
+from pcluster_pulumi.cluster.deletion import policy_options
+from pcluster_pulumi.cluster.storage.fsx import nested
 from pcluster_pulumi.contract import names
-from pcluster_pulumi.runtime_config import (
+from pcluster_pulumi.derive.deletion import rds_cluster_args
+from pcluster_pulumi.derive.runtime_config import (
     DEFAULT_DATABASE_USER,
     MYSQL_PORT,
     accounting_section,

@@ -1,7 +1,7 @@
 """The S3 bucket for the cluster's artifacts (node package, configuration), or ``CustomS3Bucket``.
 
 Nodes boot from two objects in it: the node package (``pcluster_pulumi/node`` as a tar.gz,
-built reproducibly by ``node/archive.py``) and the runtime configuration (``RuntimeConfig``,
+built reproducibly by ``derive/node_package.py``) and the runtime configuration (``RuntimeConfig``,
 rendered from the spec once the ids it names exist). User data only points at them, so it
 stays far below EC2's 16 KB limit and does not change when a queue does.
 
@@ -23,20 +23,18 @@ import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.context import ClusterContext
+from pcluster_pulumi.contract.update_report import RUNTIME_CONFIG_KEY
+from pcluster_pulumi.derive.context import ClusterContext
 from pcluster_pulumi.derive.node_package import build_node_package
-from pcluster_pulumi.runtime_config import RuntimeResources, render_runtime_config
 
-__all__ = ["Bucket", "RuntimeConfig", "artifact_prefix", "bucket_prefix", "node_package_path"]
+__all__ = ["Bucket", "artifact_prefix", "bucket_prefix", "node_package_path"]
 
-#: Keys under the cluster's prefix.
+#: Keys under the cluster's prefix (the runtime configuration's is shared with the update report).
 NODE_PACKAGE_KEY = "node/pcluster-pulumi-node.tar.gz"
-RUNTIME_CONFIG_KEY = "config/node-config.json"
 
 #: S3 bucket names are at most 63 characters; the provider appends 26 to a prefix.
 BUCKET_PREFIX_MAX = 37
@@ -174,37 +172,3 @@ class Bucket(pulumi.ComponentResource):
             )
         )
         return bucket
-
-
-class RuntimeConfig(pulumi.ComponentResource):
-    """The runtime configuration object every node reads at boot (``node/config.py`` format).
-
-    Rendered inside ``Output.apply`` because it names resources that exist only after
-    deployment (launch template ids, the hosted zone, the head node's address).
-    """
-
-    key: str
-    document: pulumi.Output[dict[str, Any]]
-
-    def __init__(
-        self,
-        name: str,
-        ctx: ClusterContext,
-        *,
-        bucket: Bucket,
-        resources: pulumi.Output[RuntimeResources],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("pcluster:bucket:RuntimeConfig", name, None, opts)
-        self.key = bucket.config_key
-        self.document = resources.apply(lambda r: render_runtime_config(ctx, r))
-        self.object = aws.s3.BucketObjectv2(
-            f"{name}-object",
-            bucket=bucket.bucket_name,
-            key=self.key,
-            content=self.document.apply(lambda d: json.dumps(d, indent=2, sort_keys=True) + "\n"),
-            content_type="application/json",
-            tags=ctx.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket.node_package]),
-        )
-        self.register_outputs({"key": self.key})

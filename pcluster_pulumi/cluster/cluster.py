@@ -14,6 +14,11 @@ The children are built in dependency order:
 
     Network → Bucket, InstanceTable, Dns, ClusterLogs → Iam → SharedStorage, SlurmAccounting
             → SlurmQueues → FleetPolicy → RuntimeConfig → HeadNode → EBS attachments, Monitoring
+            → LoginNodes (one Auto Scaling group and SSH load balancer per pool)
+
+With ``Scheduler: awsbatch`` there are no Slurm queues, DynamoDB tables or Route 53 zone; the
+``BatchScheduler`` (compute environment, job queue, job definitions, job image, IAM) comes after
+the storage, and the head node waits for its ``awsb*`` policy and configuration.
 
 Shared storage and accounting reach the nodes through the runtime configuration: its
 ``mounts`` (the mount table) and ``scheduler.accounting``. The head node waits for that object,
@@ -30,25 +35,30 @@ from typing import Any
 import pulumi
 
 from pcluster_pulumi.cluster.accounting import SlurmAccounting, accounting_mode, check_accounting
-from pcluster_pulumi.cluster.bucket import Bucket, RuntimeConfig
-from pcluster_pulumi.cluster.context import ClusterContext
+from pcluster_pulumi.cluster.batch import BatchScheduler
+from pcluster_pulumi.cluster.bucket import Bucket
 from pcluster_pulumi.cluster.dns import Dns
-from pcluster_pulumi.cluster.facts import ClusterFacts, resolve_facts
+from pcluster_pulumi.cluster.facts import resolve_facts, resolve_reservation_types
 from pcluster_pulumi.cluster.head_node import HeadNode, HeadNodeInputs
 from pcluster_pulumi.cluster.iam import FleetPolicy, Iam
 from pcluster_pulumi.cluster.instance_table import InstanceTable
+from pcluster_pulumi.cluster.login_nodes import LoginNodes, PoolInputs, check_login_pools
 from pcluster_pulumi.cluster.monitoring import ClusterLogs, Monitoring
 from pcluster_pulumi.cluster.network import Network
-from pcluster_pulumi.cluster.shared_storage import SharedStorage, check_storage
+from pcluster_pulumi.cluster.runtime_config import RuntimeConfig
 from pcluster_pulumi.cluster.slurm_queues import SlurmQueues
-from pcluster_pulumi.cluster.user_data import head_proxy, node_user_data, queue_proxy
+from pcluster_pulumi.cluster.storage.shared import SharedStorage, check_storage
+from pcluster_pulumi.cluster.user_data import head_proxy, login_proxy, node_user_data, queue_proxy
 from pcluster_pulumi.contract import names
-from pcluster_pulumi.contract.config_reader import ConfigError, Reader
-from pcluster_pulumi.contract.custom_actions import Action
-from pcluster_pulumi.runtime_config import RuntimeResources, custom_action_urls
+from pcluster_pulumi.contract.custom_actions import script_url_problem
+from pcluster_pulumi.contract.names import cluster_name_rule, is_valid_cluster_name
+from pcluster_pulumi.derive.access_config import login_custom_action_urls, login_pools
+from pcluster_pulumi.derive.context import ClusterContext
+from pcluster_pulumi.derive.facts import ClusterFacts
+from pcluster_pulumi.derive.runtime_config import RuntimeResources, custom_action_urls
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
-from pcluster_pulumi.spec.validators.cluster import CLUSTER_NAME_MAX, CLUSTER_NAME_RE
+from pcluster_pulumi.spec.reservations import fill_reservation_types, reservation_ids_without_type
 
 __all__ = ["Cluster", "UnsupportedSpecError"]
 
@@ -59,16 +69,19 @@ class UnsupportedSpecError(ValueError):
 
 def check_supported(spec: ClusterSpec, name: str) -> None:
     """Refuse what cannot be deployed, before anything is registered."""
-    if not CLUSTER_NAME_RE.match(name) or len(name) > CLUSTER_NAME_MAX:
-        raise UnsupportedSpecError(
-            f"invalid cluster name {name!r}: it must start with a letter, contain only letters, digits "
-            f"and hyphens, and be at most {CLUSTER_NAME_MAX} characters"
-        )
-    if not spec.is_slurm:
-        raise UnsupportedSpecError(
-            f"scheduler {spec.scheduling.scheduler!r} is not supported yet: pcluster-pulumi deploys Slurm"
-        )
+    if not is_valid_cluster_name(name):
+        raise UnsupportedSpecError(f"invalid cluster name {name!r}: {cluster_name_rule()}")
     _check_custom_action_urls(spec)
+    if not spec.is_slurm and spec.head_node.shared_storage_type == "Efs":
+        raise UnsupportedSpecError(
+            "HeadNode.SharedStorageType: Efs is not supported with Scheduler: awsbatch: the Batch jobs "
+            "mount /home over NFS from the head node's own disk; use Ebs (the default)"
+        )
+    package = spec.dev_settings.aws_batch_cli_package  # the Batch head node fetches an s3:// one
+    if package and package.startswith("s3://") and (problem := script_url_problem(package)):
+        raise UnsupportedSpecError(f"DevSettings.AwsBatchCliPackage: {problem}")
+    with refusing_unsupported():
+        check_login_pools(spec, name)
     templates: dict[str, tuple[str, str]] = {}
     for queue in spec.queues:
         for cr in queue.compute_resources or ():
@@ -80,7 +93,8 @@ def check_supported(spec: ClusterSpec, name: str) -> None:
                     f"resource {other[1]!r} would share the launch template name {template!r}; rename one"
                 )
             templates[template] = (queue.name, cr.name)
-            if not cr.instance_types:
+            reservation = cr.capacity_reservation_target
+            if not cr.instance_types and not (reservation and reservation.capacity_reservation_id):
                 raise UnsupportedSpecError(
                     f"queue {queue.name!r} compute resource {cr.name!r} names no InstanceType: add the "
                     "capacity reservation's instance type (no Pulumi invoke can read it)"
@@ -93,21 +107,19 @@ def _check_custom_action_urls(spec: ClusterSpec) -> None:
     owners += [(f"queue {q.name!r}", q.custom_actions) for q in spec.queues]
     for owner, actions in owners:
         for url in custom_action_urls(actions):
-            try:
-                Action.read(Reader({"script": url}, "Script"))
-            except ConfigError as error:
-                raise UnsupportedSpecError(
-                    f"{owner} CustomActions: Script {url!r} must be s3://BUCKET/KEY or an https:// URL"
-                ) from error
+            problem = script_url_problem(url)
+            if problem:
+                raise UnsupportedSpecError(f"{owner} CustomActions: Script {problem}")
+    for pool in login_pools(spec):
+        for url in login_custom_action_urls(pool.custom_actions):
+            problem = script_url_problem(url)
+            if problem:
+                raise UnsupportedSpecError(f"login pool {pool.name!r} CustomActions: Script {problem}")
 
 
 def deferred_features(spec: ClusterSpec) -> list[str]:
     """Valid settings this version accepts but does not deploy yet (each becomes a warning)."""
     out = []
-    if spec.login_nodes:
-        out.append("LoginNodes: only the pools' security groups are created; login instances come later")
-    if spec.directory_service:
-        out.append("DirectoryService is not configured on the nodes yet (only its secret is readable)")
     if spec.head_node.custom_actions and spec.head_node.custom_actions.on_node_updated:
         out.append(
             "HeadNode.CustomActions.OnNodeUpdated is carried in the runtime configuration but not run yet "
@@ -153,6 +165,10 @@ class Cluster(pulumi.ComponentResource):
         self.spec = load_spec(spec, cluster_name=name)
         check_supported(self.spec, name)
         super().__init__("pcluster:cluster:Cluster", name, None, opts)
+        if reservations := reservation_ids_without_type(self.spec):  # their type is the reservation's
+            with refusing_unsupported():
+                types = resolve_reservation_types(reservations, self) if facts is None else {}
+                self.spec = fill_reservation_types(self.spec, types)
         self.facts = facts or resolve_facts(self.spec, self)
         if self.spec.region and self.spec.region != self.facts.region:
             raise UnsupportedSpecError(
@@ -169,7 +185,7 @@ class Cluster(pulumi.ComponentResource):
 
         self.network = Network(f"{name}-network", ctx, opts=child)
         self.bucket = Bucket(f"{name}-bucket", ctx, opts=child)
-        self.tables = InstanceTable(f"{name}-tables", ctx, opts=child)
+        self.tables = InstanceTable(f"{name}-tables", ctx, opts=child) if self.spec.is_slurm else None
         self.dns = Dns(f"{name}-dns", ctx, opts=child)
         self.logs = ClusterLogs(f"{name}-logs", ctx, opts=child)
         self.iam = Iam(
@@ -189,16 +205,24 @@ class Cluster(pulumi.ComponentResource):
         self._boot = pulumi.Output.all(
             self.network.head_private_ip, self.bucket.bucket_name, self.dns.hosted_zone_id
         ).apply(lambda v: {"head_ip": v[0], "bucket": v[1], "hosted_zone_id": v[2]})
-        self.queues = SlurmQueues(
-            f"{name}-queues",
-            ctx,
-            security_groups=self.network.queue_groups,
-            instance_profiles=lambda q: self.iam.queues[q.name],
-            user_data=self._compute_user_data,
-            opts=child,
-        )
+        # AWS Batch has no Slurm queues: Batch launches its own instances (BatchScheduler below).
+        self.queues: SlurmQueues | None = None
+        if self.spec.is_slurm:
+            self.queues = SlurmQueues(
+                f"{name}-queues",
+                ctx,
+                security_groups=self.network.queue_groups,
+                instance_profiles=lambda q: self.iam.queues[q.name],
+                user_data=self._compute_user_data,
+                opts=child,
+            )
         ready = list(self.iam.head.ready) + storage_ready
-        if self.iam.head.role is not None:
+        self.batch = None if self.spec.is_slurm else self._batch_scheduler(name, child)
+        if self.batch is not None:  # the head node finds the awsb* configuration at boot
+            ready.append(self.batch.cli_config_object)
+            if self.batch.iam.head_policy is not None:
+                ready.append(self.batch.iam.head_policy)
+        if self.iam.head.role is not None and self.queues is not None:
             fleet = FleetPolicy(
                 f"{name}-fleet-policy",
                 ctx,
@@ -234,6 +258,21 @@ class Cluster(pulumi.ComponentResource):
             log_group_name=self.logs.log_group_name,
             opts=child,
         )
+        # Login nodes boot once the head node shares the munge key, Slurm and the pool's host keys.
+        self.login_nodes: LoginNodes | None = None
+        if login_pools(self.spec):
+            self.login_nodes = LoginNodes(
+                f"{name}-login",
+                ctx,
+                inputs=lambda pool: PoolInputs(
+                    security_group_ids=self.network.login_pool_groups(pool),
+                    managed_group_id=self.network.managed_login_group(pool),
+                    instance_profile=self.iam.login_pools[pool.name],
+                    user_data=self._user_data("login", login_proxy(pool), pool=pool.name),
+                    depends_on=[self.head_node.instance, self.runtime_config.object],
+                ),
+                opts=child,
+            )
         self.head_node_instance_id = self.head_node.instance_id
         self.head_node_private_ip = self.head_node.private_ip
         self.register_outputs(self.outputs())
@@ -265,6 +304,9 @@ class Cluster(pulumi.ComponentResource):
         roles.update(
             {f"queue-{q}": ref.role.name for q, ref in self.iam.queues.items() if ref.role is not None}
         )
+        roles.update(
+            {f"login-{p}": ref.role.name for p, ref in self.iam.login_pools.items() if ref.role is not None}
+        )
         ready: list[pulumi.Resource] = list(
             self.storage.efs_client_policies(
                 roles, partition=facts.partition, region=facts.region, account_id=facts.account_id
@@ -276,7 +318,25 @@ class Cluster(pulumi.ComponentResource):
         self._mounts = self.storage.mount_entries(self.network.head_private_ip, head_architecture)
         return ready
 
-    def _user_data(self, role: str, proxy: str | None = None) -> pulumi.Output[str]:
+    def _batch_scheduler(self, name: str, child: pulumi.ResourceOptions) -> BatchScheduler:
+        """The AWS Batch side: its compute environment runs in the batch queue's security groups."""
+        queue = (self.spec.scheduling.aws_batch_queues or ())[0]
+        head_role = self.iam.head.role
+        with refusing_unsupported():
+            return BatchScheduler(
+                f"{name}-batch",
+                self.context,
+                bucket_name=self.bucket.bucket_name,
+                artifact_prefix=self.bucket.prefix,
+                security_group_ids=self.network.queue_groups(queue),
+                head_node_ip=self.network.head_private_ip,
+                head_role_name=head_role.name if head_role is not None else None,
+                storage_facts=self.storage.resolved,
+                proxy=head_proxy(self.spec),
+                opts=child,
+            )
+
+    def _user_data(self, role: str, proxy: str | None = None, pool: str | None = None) -> pulumi.Output[str]:
         """Cloud-init for a node role: where the configuration and node package are, and the head node."""
         bucket = self.bucket
         return self._boot.apply(
@@ -286,6 +346,7 @@ class Cluster(pulumi.ComponentResource):
                 package_key=bucket.node_package_key,
                 config_key=bucket.config_key,
                 proxy=proxy,
+                pool=pool,
                 **b,
             )
         )
@@ -299,16 +360,19 @@ class Cluster(pulumi.ComponentResource):
 
     def _runtime_resources(self) -> pulumi.Output[RuntimeResources]:
         """The deployed ids the runtime configuration names, once they all exist."""
-        lt_ids = self.queues.launch_template_ids()
+        lt_ids = self.queues.launch_template_ids() if self.queues is not None else {}
         keys = list(lt_ids)
 
         def resolve(values: list[Any]) -> RuntimeResources:
-            boot, mounts, accounting, ids = values[0], values[1], values[2], values[3:]
+            boot, mounts, accounting, package_etag, *ids = values
             managed = self.accounting is not None and self.accounting.mode == "managed"
             return RuntimeResources(
                 head_node_private_ip=boot["head_ip"],
                 bucket=boot["bucket"],
                 node_package_key=self.bucket.node_package_key,
+                # The package object's ETag: a new package changes the runtime configuration, so
+                # the head node upgrades itself without its user data (and instance) changing.
+                node_package_version=str(package_etag).strip('"') if package_etag else None,
                 hosted_zone_id=boot["hosted_zone_id"],
                 dns_domain=self.dns.domain if boot["hosted_zone_id"] else None,
                 launch_template_ids=dict(zip(keys, ids, strict=True)),
@@ -321,7 +385,9 @@ class Cluster(pulumi.ComponentResource):
             )
 
         accounting = self.accounting.config if self.accounting is not None else None
-        return pulumi.Output.all(self._boot, self._mounts, accounting, *lt_ids.values()).apply(resolve)
+        return pulumi.Output.all(
+            self._boot, self._mounts, accounting, self.bucket.node_package.etag, *lt_ids.values()
+        ).apply(resolve)
 
     def outputs(self) -> dict[str, Any]:
         """What a program exports about the cluster (camelCase, as stack outputs are)."""
@@ -337,10 +403,13 @@ class Cluster(pulumi.ComponentResource):
             "clusterHostedZone": self.dns.hosted_zone_id,
             "clusterDnsDomain": self.dns.domain,
             "logGroupName": self.logs.log_group_name,
-            "nodesTable": self.tables.nodes_table_name,
-            "statusTable": self.tables.status_table_name,
-            "launchTemplates": self.queues.launch_template_names(),
+            "nodesTable": self.tables.nodes_table_name if self.tables else None,
+            "statusTable": self.tables.status_table_name if self.tables else None,
+            "launchTemplates": self.queues.launch_template_names() if self.queues is not None else {},
             "headSecurityGroupIds": self.network.head_security_group_ids,
             "computeSecurityGroupIds": self.network.compute_security_group_ids,
+            # Pool → its SSH load balancer's DNS name (``ssh -n CLUSTER --pool NAME`` connects there).
+            "loginPools": self.login_nodes.dns_names() if self.login_nodes is not None else {},
             **self.storage.ids,
+            **(self.batch.outputs() if self.batch is not None else {}),
         }

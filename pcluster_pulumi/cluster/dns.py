@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.derive.context import ClusterContext
 from pcluster_pulumi.spec.model import ClusterSpec
 
 __all__ = ["Dns", "DnsPlan", "plan_dns"]
@@ -36,6 +36,8 @@ def plan_dns(spec: ClusterSpec, cluster: str, zone_domains: dict[str, str] | Non
     """Decide the DNS mode and domain; ``zone_domains`` maps an existing zone id to its name."""
     dns = spec.scheduling.slurm_settings.dns if spec.scheduling.slurm_settings else None
     use_ec2 = bool(dns and dns.use_ec2_hostnames)
+    if not spec.is_slurm:  # AWS Batch names no nodes: no zone, as ParallelCluster's awsbatch stack
+        return DnsPlan("disabled", None)
     if dns and dns.disable_managed_dns:
         return DnsPlan("disabled", None, use_ec2_hostnames=True)
     if dns and dns.hosted_zone_id:

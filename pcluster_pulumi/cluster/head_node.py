@@ -19,8 +19,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.derive.context import ClusterContext
 
 __all__ = ["HeadNode", "HeadNodeInputs", "instance_args"]
 

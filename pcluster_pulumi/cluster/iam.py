@@ -4,7 +4,7 @@ ParallelCluster's rules on user-supplied identities are kept: with ``Iam.Instanc
 nothing is created; with ``Iam.InstanceRole`` only an instance profile around that role; in
 both cases the user's role is expected to carry the permissions, so no policy is attached to
 it. Created roles live under ``/parallelcluster/<cluster>/`` (or ``Iam.ResourcePrefix``),
-carry ``Iam.PermissionsBoundary`` and get the documents from ``policies.py`` plus
+carry ``Iam.PermissionsBoundary`` and get the documents from ``iam_policies.py`` plus
 ``S3Access`` and ``AdditionalIamPolicies``.
 
 The head node's right to launch compute nodes names the launch templates, which need the
@@ -22,11 +22,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster import policies
-from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.cluster.facts import profile_name
-from pcluster_pulumi.cluster.launch_policy import fleet_statements
-from pcluster_pulumi.spec.model import AdditionalIamPolicy, ClusterSpec, S3Access
+from pcluster_pulumi.derive import iam_policies
+from pcluster_pulumi.derive.context import ClusterContext
+from pcluster_pulumi.derive.facts import profile_name
+from pcluster_pulumi.derive.launch_policy import fleet_statements
+from pcluster_pulumi.derive.login_policies import login_node_statements
+from pcluster_pulumi.spec.model import AdditionalIamPolicy, ClusterSpec, LoginNodesPool, S3Access
 
 __all__ = ["FleetPolicy", "Iam", "InstanceProfileRef", "iam_naming", "name_prefix"]
 
@@ -86,6 +87,8 @@ def _policy_slug(policy: AdditionalIamPolicy, seen: set[str]) -> str:
 
 def _role_description(key: str, cluster: str) -> str:
     """``Head node in cluster demo`` / ``Compute nodes of queue q1 in cluster demo``."""
+    if key.startswith("login-"):
+        return f"Login nodes of pool {key.removeprefix('login-')} in cluster {cluster}"
     who = "Head node" if key == "head" else f"Compute nodes of {key.replace('-', ' ', 1)}"
     return f"{who} in cluster {cluster}"
 
@@ -113,14 +116,14 @@ class Iam(pulumi.ComponentResource):
         head_iam = ctx.spec.head_node.iam
 
         def head_document(values: list[Any]) -> str:
-            statements = policies.head_node_statements(
+            statements = iam_policies.head_node_statements(
                 ctx,
                 bucket=values[0],
                 prefix=artifact_prefix,
                 hosted_zone_id=values[1],
                 log_group_name=values[2],
             )
-            return json.dumps(policies.document(statements))
+            return json.dumps(iam_policies.document(statements))
 
         head_policy = pulumi.Output.all(bucket_name, hosted_zone_id, log_group_name).apply(head_document)
         self.head = self._node_identity(
@@ -136,14 +139,14 @@ class Iam(pulumi.ComponentResource):
             q_iam = queue.iam
 
             def compute_document(values: list[Any], queue_name: str = queue.name) -> str:
-                statements = policies.compute_node_statements(
+                statements = iam_policies.compute_node_statements(
                     ctx,
                     bucket=values[0],
                     prefix=artifact_prefix,
                     log_group_name=values[1],
                     queue_name=queue_name,
                 )
-                return json.dumps(policies.document(statements))
+                return json.dumps(iam_policies.document(statements))
 
             self.queues[queue.name] = self._node_identity(
                 f"queue-{queue.name}",
@@ -153,10 +156,30 @@ class Iam(pulumi.ComponentResource):
                 s3_access=(q_iam.s3_access if q_iam else None) or (),
                 additional=(q_iam.additional_iam_policies if q_iam else None) or (),
             )
+        #: Login pool → its nodes' identity (``login_policies``: own lifecycle hook, own artifacts).
+        self.login_pools: dict[str, InstanceProfileRef] = {}
+        for pool in ctx.spec.login_nodes.pools if ctx.spec.login_nodes else ():
+            p_iam = pool.iam
+
+            def login_document(values: list[Any], pool: LoginNodesPool = pool) -> str:
+                statements = login_node_statements(
+                    ctx, pool, bucket=values[0], prefix=artifact_prefix, log_group_name=values[1]
+                )
+                return json.dumps(iam_policies.document(statements))
+
+            self.login_pools[pool.name] = self._node_identity(
+                f"login-{pool.name}",
+                instance_profile=p_iam.instance_profile if p_iam else None,
+                instance_role=p_iam.instance_role if p_iam else None,
+                policy=pulumi.Output.all(bucket_name, log_group_name).apply(login_document),
+                s3_access=(),
+                additional=(p_iam.additional_iam_policies if p_iam else None) or (),
+            )
         self.register_outputs(
             {
                 "headInstanceProfile": self.head.name,
                 "queueInstanceProfiles": {q: ref.name for q, ref in self.queues.items()},
+                "loginInstanceProfiles": {p: ref.name for p, ref in self.login_pools.items()},
             }
         )
 
@@ -192,7 +215,7 @@ class Iam(pulumi.ComponentResource):
             return InstanceProfileRef(name=created.id, arn=created.arn, role_arn=instance_role)
         role = aws.iam.Role(
             f"{name}-{key}-role",
-            assume_role_policy=json.dumps(policies.assume_role_policy(ctx)),
+            assume_role_policy=json.dumps(iam_policies.assume_role_policy(ctx)),
             path=self._path,
             name_prefix=prefix,
             permissions_boundary=ctx.spec.iam.permissions_boundary if ctx.spec.iam else None,
@@ -206,7 +229,7 @@ class Iam(pulumi.ComponentResource):
             )
         ]
         if s3_access:
-            document = json.dumps(policies.document(policies.s3_access_statements(ctx, s3_access)))
+            document = json.dumps(iam_policies.document(iam_policies.s3_access_statements(ctx, s3_access)))
             ready.append(
                 aws.iam.RolePolicy(
                     f"{name}-{key}-s3-access", role=role.id, name="S3Access", policy=document, opts=child
@@ -270,7 +293,7 @@ class FleetPolicy(pulumi.ComponentResource):
                 placement_group_names=pgs,
                 role_arns=arns,
             )
-            return json.dumps(policies.document(statements))
+            return json.dumps(iam_policies.document(statements))
 
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.derive.context import ClusterContext
 
 __all__ = ["INSTANCE_ID_INDEX", "InstanceTable"]
 

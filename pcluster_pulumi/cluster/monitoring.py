@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.context import ClusterContext
+from pcluster_pulumi.derive.context import ClusterContext
 
 __all__ = ["ALARM_METRICS", "ClusterLogs", "Monitoring", "dashboard_body"]
 

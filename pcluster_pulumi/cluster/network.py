@@ -18,10 +18,10 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.cluster.storage_network import StorageNetwork
+from pcluster_pulumi.cluster.storage.network import StorageNetwork
 from pcluster_pulumi.contract.slurm_layout import SlurmLayout
-from pcluster_pulumi.spec.model import ClusterSpec, SlurmQueue
+from pcluster_pulumi.derive.context import ClusterContext
+from pcluster_pulumi.spec.model import AwsBatchQueue, ClusterSpec, LoginNodesPool, SlurmQueue
 
 __all__ = ["Network", "NetworkPlan", "Rule", "Source", "plan_security_groups"]
 
@@ -107,7 +107,7 @@ def plan_security_groups(spec: ClusterSpec) -> NetworkPlan:
     if not head_net.security_groups:
         groups.append(HEAD)
     compute: dict[str, None] = {}
-    for queue in spec.queues:
+    for queue in (*spec.queues, *(spec.scheduling.aws_batch_queues or ())):
         for sg in queue.networking.security_groups or (COMPUTE,):
             compute.setdefault(sg, None)
     if COMPUTE in compute:
@@ -239,11 +239,21 @@ class Network(pulumi.ComponentResource):
         extra = spec.head_node.networking.additional_security_groups or ()
         return [*(self.group_id(k) for k in self.plan.head_groups), *extra]
 
-    def queue_groups(self, queue: SlurmQueue) -> list[pulumi.Input[str]]:
+    def queue_groups(self, queue: SlurmQueue | AwsBatchQueue) -> list[pulumi.Input[str]]:
         """Groups on a queue's instances: managed or ``SecurityGroups``, plus ``AdditionalSecurityGroups``."""
         keys = queue.networking.security_groups or (COMPUTE,)
         extra = queue.networking.additional_security_groups or ()
         return [*(self.group_id(k) for k in keys), *extra]
+
+    def login_pool_groups(self, pool: LoginNodesPool) -> list[pulumi.Input[str]]:
+        """Groups on a pool's nodes: managed or ``SecurityGroups``, plus ``AdditionalSecurityGroups``."""
+        extra = pool.networking.additional_security_groups or ()
+        return [*(self.group_id(k) for k in self.plan.login_groups[pool.name]), *extra]
+
+    def managed_login_group(self, pool: LoginNodesPool) -> pulumi.Input[str] | None:
+        """The pool's managed group (which we may add rules to), None when the user supplies groups."""
+        group = self.groups.get(f"login-{pool.name}")
+        return group.id if group is not None else None
 
     def storage_network(self, ctx: ClusterContext) -> StorageNetwork:
         """What shared storage and the accounting database need: the VPC, subnet AZs, and every node

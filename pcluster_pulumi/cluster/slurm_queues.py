@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.context import ClusterContext, merge_tags
 from pcluster_pulumi.cluster.iam import InstanceProfileRef
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.derive.context import ClusterContext, merge_tags
 from pcluster_pulumi.spec.model import PlacementGroup, SlurmComputeResource, SlurmQueue
 
 __all__ = ["PlacementPlan", "Queue", "SlurmQueues", "launch_template_args", "placement_for"]

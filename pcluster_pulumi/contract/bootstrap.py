@@ -15,8 +15,9 @@ import json
 import shlex
 from typing import Any
 
+from pcluster_pulumi.contract.batch_head import BATCH_HEAD_SCRIPT, BATCH_HEAD_UNITS
 from pcluster_pulumi.contract.bootstrap_script import SCRIPT
-from pcluster_pulumi.contract.config import ENV_VAR, NodeConfig
+from pcluster_pulumi.contract.config import AWSBATCH, ENV_VAR, NodeConfig
 from pcluster_pulumi.contract.paths import DEFAULT_STATE_DIR, LOG_DIR_ENV, STATE_DIR_ENV
 from pcluster_pulumi.contract.programs import render_wrapper
 from pcluster_pulumi.contract.proxy import ENV_FILE as PROXY_ENV_FILE
@@ -77,7 +78,17 @@ UNITS = {
             + _UNIT_COMMON
         ),
     },
-    "login": {},
+    "login": {
+        # Warns logged-in users during GracetimePeriod while the pool's group removes this node.
+        "pcluster-pulumi-login-lifecycle.service": (
+            "[Unit]\nDescription=pcluster-pulumi: warn users while the login pool removes this node\n"
+            "After=network-online.target\nWants=network-online.target\n\n"
+            "[Service]\nEnvironmentFile=/etc/pcluster-pulumi/bootstrap.env\n"
+            f"Environment=PYTHONPATH={LIB} {ENV_VAR}={CONFIG_PATH}\n"
+            "ExecStart=/usr/bin/python3 -m pcluster_pulumi.node.access_steps lifecycle-watch ${POOL}\n"
+            "Restart=on-failure\nRestartSec=10\n\n" + _UNIT_COMMON
+        ),
+    },
 }
 
 
@@ -110,8 +121,20 @@ def program_environment(config: NodeConfig, proxy: dict[str, str] | None = None)
     }
 
 
-def render_user_data(config: NodeConfig, role: str, config_key: str, *, proxy: str | None = None) -> str:
+def render_user_data(
+    config: NodeConfig,
+    role: str,
+    config_key: str,
+    *,
+    proxy: str | None = None,
+    pool: str | None = None,
+) -> str:
     """User data for a node of role (head | compute | login); config_key is the config's S3 key.
+
+    ``pool`` names a login node's pool (its host keys, scripts, DCV and lifecycle hooks).
+    The head node's files are not limited to EC2's 16 KB: its instance gets only its settings
+    and a loader (``cluster/user_data.py``), and writes these files itself from the node
+    package (``node/update_bootstrap.py``).
 
     ``proxy`` (``Networking.Proxy.HttpProxyAddress`` of the head node or the node's queue) is
     here, not in the runtime configuration, because the bootstrap needs it to fetch that.
@@ -129,29 +152,35 @@ def render_user_data(config: NodeConfig, role: str, config_key: str, *, proxy: s
         "PACKAGE_KEY": config.node_package_key,
         "HEAD_IP": config.head_node.private_ip,
     }
+    if role == "login" and pool is not None:
+        config.access.pool(pool)  # KeyError for a pool the runtime configuration does not know
+        settings["POOL"] = pool
     env_text = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items())
+    # An AWS Batch head node runs no Slurm: its own script, no Slurm wrappers or units (batch_head.py).
+    batch_head = role == "head" and config.scheduler_type == AWSBATCH
     files: list[dict[str, Any]] = [
         _file("/etc/pcluster-pulumi/bootstrap.env", env_text, "0600"),
-        _file(f"{BIN}/bootstrap.sh", SCRIPT, "0755"),
+        _file(f"{BIN}/bootstrap.sh", BATCH_HEAD_SCRIPT if batch_head else SCRIPT, "0755"),
     ]
     proxy_env = proxy_environment(proxy, config.dns.domain if config.dns else None) if proxy else None
     if proxy_env:
         files.append(_file(PROXY_ENV_FILE, render_env_file(proxy_env), "0644"))
-    if role == "head":
+    if role == "head" and not batch_head:
         environment = program_environment(config, proxy_env)
         for program in ("slurm-resume", "slurm-suspend", "keeper"):
             files.append(_file(f"{BIN}/{program}", render_wrapper(program, environment), "0755"))
     files.append(_file(f"{BIN}/ephemeral", EPHEMERAL_SCRIPT, "0755"))
     files.append(_file("/etc/systemd/system/pcluster-pulumi-ephemeral.service", EPHEMERAL_UNIT, "0644"))
-    for unit, text in UNITS[role].items():
+    units = {unit: text for unit, text in UNITS[role].items() if not batch_head or unit in BATCH_HEAD_UNITS}
+    for unit, text in units.items():
         files.append(_file(f"/etc/systemd/system/{unit}", text, "0644"))
     if proxy_env:
         drop_in = f"[Service]\nEnvironmentFile={PROXY_ENV_FILE}\n"
-        for unit in ("pcluster-pulumi-ephemeral.service", *UNITS[role]):
+        for unit in ("pcluster-pulumi-ephemeral.service", *units):
             files.append(_file(f"/etc/systemd/system/{unit}.d/pcluster-pulumi-proxy.conf", drop_in, "0644"))
     document = {"write_files": files, "runcmd": [[f"{BIN}/bootstrap.sh"]]}
     text = "#cloud-config\n" + json.dumps(document, indent=1) + "\n"
-    if len(text.encode()) > USER_DATA_LIMIT:
+    if role != "head" and len(text.encode()) > USER_DATA_LIMIT:
         raise ValueError(f"{role} user data is {len(text.encode())} bytes, above EC2's {USER_DATA_LIMIT}")
     return text
 

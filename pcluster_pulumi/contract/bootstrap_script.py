@@ -22,6 +22,7 @@ CONF=/etc/pcluster-pulumi/node-config.json
 export PYTHONPATH="$LIB" PCLUSTER_PULUMI_NODE_CONFIG="$CONF" AWS_DEFAULT_REGION="$REGION"
 
 node_setup() { python3 -m pcluster_pulumi.node.boot_steps "$@"; }
+node_access() { python3 -m pcluster_pulumi.node.access_steps "$@"; }
 
 start_oneshot() {
     # A boot step run by a unit (so it also runs at every reboot): its own output goes to the
@@ -38,6 +39,8 @@ fail() {
     if [ "$BASHPID" != "$$" ]; then exit 1; fi
     echo "bootstrap failed: $*"
     if [ "$ROLE" = compute ]; then shutdown -h now; fi
+    # A login node that cannot serve users tells its group, which replaces it.
+    [ "$ROLE" != login ] || node_access lifecycle-complete "${POOL:-}" --failed || true
     exit 1
 }
 trap 'fail "line $LINENO"' ERR
@@ -149,16 +152,12 @@ compute_node() {
     systemctl daemon-reload
 }
 
-login_node() {
-    shared=$(node_setup shared-dir login)
-    echo "export SLURM_CONF=$shared/slurm/slurm.conf" > /etc/profile.d/pcluster-pulumi-slurm.sh
-    . /etc/pcluster-pulumi/slurm.env
-    echo "export PATH=\$PATH:$SLURM_PREFIX/bin" >> /etc/profile.d/pcluster-pulumi-slurm.sh
-}
-
 NODE_NAME=
 install_packages
 fetch_runtime
+# Login nodes, directory users and DCV: shell functions from the node package (keeps user data small).
+node_access shell-functions > /etc/pcluster-pulumi/access.sh
+. /etc/pcluster-pulumi/access.sh
 if [ "$ROLE" = head ]; then secure_imds; fi
 if [ "$ROLE" = compute ]; then find_node_name; fi
 custom_action on-node-start
@@ -168,13 +167,18 @@ start_oneshot pcluster-pulumi-ephemeral
 node_setup storage "$ROLE"
 # DeploymentSettings: the default user's sudo rights and (Local) its own /local/home.
 node_setup default-user
+wait_for_head
 setup_munge
 case "$ROLE" in
-    head) head_node ;;
+    # AWS Batch: the head node serves the shared dirs and the awsb* commands, no Slurm (3: not Batch).
+    head) if python3 -m pcluster_pulumi.node.awsbatch head; then :; elif [ $? -eq 3 ]; then head_node
+          else fail "awsb* commands"; fi ;;
     compute) compute_node ;;
     login) login_node ;;
 esac
+setup_access
 custom_action on-node-configured
+access_ready
 # slurmd starts only once the node is configured, its scripts included: no job sees a half-made node.
 if [ "$ROLE" = compute ]; then systemctl enable --now pcluster-pulumi-slurmd; fi
 echo "bootstrap of $ROLE node for cluster $CLUSTER done"

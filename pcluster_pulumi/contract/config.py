@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.contract.access import Access
 from pcluster_pulumi.contract.config_queues import ComputeResource, InstanceFacts, Queue
 from pcluster_pulumi.contract.config_reader import ConfigError, Reader
 from pcluster_pulumi.contract.custom_actions import CustomActions
@@ -39,6 +40,11 @@ __all__ = [
 ENV_VAR = "PCLUSTER_PULUMI_NODE_CONFIG"
 FORMAT_VERSION = 1
 SCALING_STRATEGIES = ("all-or-nothing", "best-effort", "greedy-all-or-nothing")
+#: ``SlurmSettings.QueueUpdateStrategy``: what the head node does to nodes an update replaces.
+QUEUE_UPDATE_STRATEGIES = ("COMPUTE_FLEET_STOP", "DRAIN", "TERMINATE")
+#: ``Scheduling.Scheduler``: an ``awsbatch`` head node runs no Slurm (no queues, tables, munge or keeper).
+SLURM, AWSBATCH = "slurm", "awsbatch"
+SCHEDULER_TYPES = (SLURM, AWSBATCH)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class SchedulerSettings:
 
     scaledown_idletime_seconds: int = 600
     scaling_strategy: str = "all-or-nothing"
+    queue_update_strategy: str = "COMPUTE_FLEET_STOP"
     enable_memory_based_scheduling: bool = False
     resume_timeout_seconds: int = 1800
     suspend_timeout_seconds: int = 120
@@ -86,6 +93,9 @@ class SchedulerSettings:
         return cls(
             scaledown_idletime_seconds=r.integer("scaledown_idletime_seconds", 600, minimum=-1),
             scaling_strategy=r.choice("scaling_strategy", SCALING_STRATEGIES, "all-or-nothing"),
+            queue_update_strategy=r.choice(
+                "queue_update_strategy", QUEUE_UPDATE_STRATEGIES, "COMPUTE_FLEET_STOP"
+            ),
             enable_memory_based_scheduling=r.boolean("enable_memory_based_scheduling", False),
             resume_timeout_seconds=r.integer("resume_timeout_seconds", 1800, minimum=1),
             suspend_timeout_seconds=r.integer("suspend_timeout_seconds", 120, minimum=1),
@@ -138,6 +148,12 @@ class Tables:
     def read(cls, r: Reader) -> Tables:
         return cls(nodes_table=r.string("nodes_table"), status_table=r.string("status_table"))
 
+    @classmethod
+    def named_for(cls, cluster_name: str) -> Tables:
+        """ParallelCluster's names. An ``awsbatch`` document has no ``tables`` (none exist) and gets
+        these, which no program of a Batch head node reads (only Slurm's keeper and resume do)."""
+        return cls(names.nodes_table_name(cluster_name), names.status_table_name(cluster_name))
+
 
 @dataclass(frozen=True)
 class HeadNode:
@@ -177,6 +193,9 @@ class NodeConfig:
     use_ec2_hostnames: bool = False
     bucket: str | None = None
     node_package_key: str | None = None
+    #: Content hash of the node package: a new package changes the document, so the head node
+    #: notices and upgrades itself (user data never carries it: upgrades never restart the head node).
+    node_package_version: str | None = None
     munge_key_secret_arn: str | None = None
     cluster_user: str = "ec2-user"
     #: ``DeploymentSettings.DisableSudoAccessForDefaultUser``.
@@ -184,6 +203,10 @@ class NodeConfig:
     #: ``DeploymentSettings.DefaultUserHome``: ``shared`` (/home/<user>) or ``local`` (/local/home/<user>).
     default_user_home: str = "shared"
     mounts: tuple[dict[str, Any], ...] = ()
+    #: Login pools, DirectoryService and DCV (``contract.access``).
+    access: Access = field(default_factory=Access)
+    #: ``slurm`` or ``awsbatch`` (only rendered for ``awsbatch``, whose head node runs no Slurm).
+    scheduler_type: str = SLURM
 
     def queue(self, name: str) -> Queue:
         """The queue called name; KeyError when there is none."""
@@ -208,11 +231,14 @@ class NodeConfig:
                 f"$.format_version: this node code reads version {FORMAT_VERSION}, got {version}"
             )
         dns = r.opt_section("dns")
+        scheduler_type = r.choice("scheduler_type", SCHEDULER_TYPES, SLURM)
+        tables = r.section("tables") if scheduler_type == SLURM else r.opt_section("tables")
+        cluster_name = r.string("cluster_name")
         config = cls(
-            cluster_name=r.string("cluster_name"),
+            cluster_name=cluster_name,
             region=r.string("region"),
             head_node=HeadNode.read(r.section("head_node")),
-            tables=Tables.read(r.section("tables")),
+            tables=Tables.read(tables) if tables else Tables.named_for(cluster_name),
             queues=tuple(Queue.read(item) for item in r.list_of("queues", minimum=0)),
             scheduler=SchedulerSettings.read(r.section("scheduler", required=False)),
             keeper=KeeperSettings.read(r.section("keeper", required=False)),
@@ -220,11 +246,14 @@ class NodeConfig:
             use_ec2_hostnames=r.boolean("use_ec2_hostnames", False),
             bucket=r.opt_str("bucket"),
             node_package_key=r.opt_str("node_package_key"),
+            node_package_version=r.opt_str("node_package_version"),
             munge_key_secret_arn=r.opt_str("munge_key_secret_arn"),
             cluster_user=r.string("cluster_user", "ec2-user"),
             disable_sudo_for_default_user=r.boolean("disable_sudo_for_default_user", False),
             default_user_home=r.choice("default_user_home", ("shared", "local"), "shared"),
             mounts=tuple(item.raw for item in r.list_of("mounts", minimum=0)),
+            access=Access.read(r.section("access", required=False)),
+            scheduler_type=scheduler_type,
         )
         r.finish()
         names = [q.name for q in config.queues]

@@ -11,10 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pcluster_pulumi.contract.config_reader import ConfigError, Reader
 
-__all__ = ["EVENTS", "EVENT_KEYS", "QUEUE_EVENTS", "SCHEMES", "Action", "CustomActions", "split_s3_url"]
+__all__ = [
+    "EVENTS",
+    "EVENT_KEYS",
+    "QUEUE_EVENTS",
+    "SCHEMES",
+    "Action",
+    "CustomActions",
+    "script_url_problem",
+    "split_s3_url",
+]
 
 #: Runtime-config keys of the events, in the order a node meets them.
 EVENTS = ("on_node_start", "on_node_configured", "on_node_updated")
@@ -39,10 +49,9 @@ class Action:
     @classmethod
     def read(cls, r: Reader) -> Action:
         script = r.string("script")
-        if not script.startswith(SCHEMES) or script in SCHEMES:
-            raise ConfigError(f"{r.path}.script: must be an s3:// or https:// URL, got {script!r}")
-        if script.startswith("s3://"):
-            split_s3_url(script, r.path)
+        problem = script_url_problem(script)
+        if problem:
+            raise ConfigError(f"{r.path}.script: {problem}")
         return cls(script=script, args=tuple(r.strings("args")))
 
 
@@ -87,3 +96,20 @@ def split_s3_url(url: str, where: str = "script") -> tuple[str, str]:
     if not bucket or not key or key.endswith("/"):
         raise ConfigError(f"{where}: {url!r} must name an object: s3://BUCKET/KEY")
     return bucket, key
+
+
+def script_url_problem(url: str) -> str | None:
+    """Why a node could not fetch a script from ``url``, or None when its form is right.
+
+    The one rule for the validator (UrlValidator's static part), the component and the node.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "s3":
+        if not parts.netloc or not parts.path.strip("/") or parts.path.endswith("/"):
+            return f"'{url}' names no object: use s3://BUCKET/KEY"
+        return None
+    if parts.scheme == "https":
+        return None if parts.netloc else f"'{url}' has no host: use https://HOST/PATH"
+    return (
+        f"'{url}' is neither s3:// nor https://: nodes fetch custom action scripts only from S3 or over HTTPS"
+    )

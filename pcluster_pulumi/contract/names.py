@@ -125,3 +125,41 @@ def slurm_cluster_name(cluster: str) -> str:
 def accounting_database_name(cluster: str) -> str:
     """Default accounting ``StorageLoc`` when the spec names none: dashes are not valid there."""
     return cluster.replace("-", "_")
+
+
+#: A cluster name names the stack, tags, tables and DNS zone: a letter, then letters, digits, hyphens.
+CLUSTER_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*\Z")
+CLUSTER_NAME_MAX = 60
+#: With Slurm accounting the name also prefixes the database's tables, whose names are limited.
+CLUSTER_NAME_MAX_WITH_ACCOUNTING = 40
+
+
+def is_valid_cluster_name(name: str, limit: int = CLUSTER_NAME_MAX) -> bool:
+    """The one cluster-name rule every entry point (validator, CLI, component) applies."""
+    return bool(CLUSTER_NAME_RE.match(name)) and len(name) <= limit
+
+
+def cluster_name_rule(limit: int = CLUSTER_NAME_MAX) -> str:
+    """The rule in words, for messages."""
+    return (
+        "a cluster name must start with a letter, contain only letters, digits and hyphens, "
+        f"and be at most {limit} characters long"
+    )
+
+
+#: The Pulumi project every cluster stack belongs to (the repository's ``Pulumi.yaml`` says the same).
+PROJECT = "pcluster-pulumi"
+
+#: Default login user of each OS (ParallelCluster's ``cluster_user``); ``ec2-user`` elsewhere.
+_OS_USER = {
+    "ubuntu2004": "ubuntu",
+    "ubuntu2204": "ubuntu",
+    "ubuntu2404": "ubuntu",
+    "rocky8": "rocky",
+    "rocky9": "rocky",
+}
+
+
+def default_user(os_name: str | None) -> str:
+    """The OS's default user: who ``ssh`` logs in as and who owns the cluster's shared dirs."""
+    return _OS_USER.get(str(os_name), "ec2-user")

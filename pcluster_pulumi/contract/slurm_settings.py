@@ -44,9 +44,11 @@ ACCOUNTING_DENY = frozenset(
     }
 )
 QUEUE_DENY = frozenset({"nodes", "partitionname", "resumetimeout", "state", "suspendtime", "oversubscribe"})
-COMPUTE_RESOURCE_DENY = frozenset(
-    {"cpus", "features", "gres", "nodeaddr", "nodehostname", "nodename", "state", "weight"}
-)
+# Exactly ParallelCluster 3.16.1's list: Features is allowed (slurm.conf merges the user's
+# features with the ones the runtime sets, see node/slurm_conf.py).
+COMPUTE_RESOURCE_DENY = frozenset({"cpus", "gres", "nodeaddr", "nodehostname", "nodename", "state", "weight"})
+# A NodeName line takes Feature or Features (Slurm accepts both spellings).
+FEATURE_KEYS = frozenset({"feature", "features"})
 
 
 class SlurmSettingsError(ValueError):

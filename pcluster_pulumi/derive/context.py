@@ -11,20 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pcluster_pulumi.cluster.facts import AmiFacts, ClusterFacts, InstanceTypeFacts, ami_key
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.derive.facts import AmiFacts, ClusterFacts, InstanceTypeFacts, ami_key
 from pcluster_pulumi.spec.model import ClusterSpec, SlurmComputeResource, SlurmQueue
 
 __all__ = ["ClusterContext", "merge_tags"]
-
-#: Default login user of each OS (ParallelCluster's ``cluster_user``).
-_OS_USER = {
-    "ubuntu2004": "ubuntu",
-    "ubuntu2204": "ubuntu",
-    "ubuntu2404": "ubuntu",
-    "rocky8": "rocky",
-    "rocky9": "rocky",
-}
 
 
 def merge_tags(*layers: Mapping[str, str] | Iterable[object] | None) -> dict[str, str]:
@@ -63,7 +54,7 @@ class ClusterContext:
     @property
     def cluster_user(self) -> str:
         """The OS's default user, who owns the cluster's shared home."""
-        return _OS_USER.get(self.spec.image.os, "ec2-user")
+        return names.default_user(self.spec.image.os)
 
     @property
     def head_subnet(self) -> str:

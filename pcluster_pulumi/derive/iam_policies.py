@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.contract import names
 from pcluster_pulumi.contract.custom_actions import split_s3_url
-from pcluster_pulumi.runtime_config import custom_action_urls
+from pcluster_pulumi.derive.context import ClusterContext
+from pcluster_pulumi.derive.runtime_config import custom_action_urls
 from pcluster_pulumi.spec.model import S3Access
 
 __all__ = [
@@ -209,6 +209,8 @@ def head_node_statements(
             "Resource": status,
         },
     ]
+    if not spec.is_slurm:  # AWS Batch: no node tables, and Batch launches and ends the instances
+        out = [s for s in out if s["Sid"] not in ("Ec2ManageClusterInstances", "NodesTable", "StatusTable")]
     if hosted_zone_id:
         out.append(
             {

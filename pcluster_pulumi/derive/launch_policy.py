@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pcluster_pulumi.cluster.context import ClusterContext
-from pcluster_pulumi.cluster.policies import Statement, capacity_targets, one
+from pcluster_pulumi.derive.context import ClusterContext
+from pcluster_pulumi.derive.iam_policies import Statement, capacity_targets, one
 
 __all__ = ["LAUNCH_ACTIONS", "fleet_statements"]
 

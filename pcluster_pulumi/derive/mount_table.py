@@ -9,6 +9,9 @@ sides and the tests agree on every path without Pulumi.
 
 What ParallelCluster does and this table reproduces:
 
+- With ``Scheduler: awsbatch`` (ParallelCluster's awsbatch head node) the head node keeps and
+  exports only ``/home`` and the EBS / RAID storage; no node of ours mounts anything else, as the
+  Batch jobs mount the shared dirs themselves (``derive/batch.py``'s ``PCLUSTER_*`` variables).
 - The head node keeps ``/home`` (unless a SharedStorage entry mounts ``/home``), ``/opt/slurm``,
   ``/opt/intel`` (x86_64 head nodes), ``/opt/parallelcluster/shared`` (compute nodes) and
   ``/opt/parallelcluster/shared_login_nodes`` (login nodes) and exports them over NFS.
@@ -182,7 +185,10 @@ def internal_dirs(
 ) -> list[tuple[str, str, tuple[str, ...]]]:
     """(dir, sub-path on the internal EFS, node types that mount it from the head node or EFS)."""
     dirs: list[tuple[str, str, tuple[str, ...]]] = []
-    if not any(normalize_mount_dir(s.mount_dir) == "/home" for s in spec.shared_storage or ()):
+    if not spec.is_slurm:
+        # AWS Batch: the head node shares only /home; its jobs mount it themselves (job image).
+        return [] if _home_is_shared_storage(spec) else [("/home", "/home", ())]
+    if not _home_is_shared_storage(spec):
         dirs.append(("/home", "/home", (COMPUTE, LOGIN)))
     dirs.append(("/opt/slurm", "/slurm", (COMPUTE, LOGIN)))
     if head_architecture == "x86_64":
@@ -190,6 +196,10 @@ def internal_dirs(
     dirs.append((SHARED_DIR, "/shared", (COMPUTE,)))
     dirs.append((SHARED_LOGIN_DIR, "/shared_login_nodes", (LOGIN,)))
     return dirs
+
+
+def _home_is_shared_storage(spec: ClusterSpec) -> bool:
+    return any(normalize_mount_dir(s.mount_dir) == "/home" for s in spec.shared_storage or ())
 
 
 def _entry(
@@ -341,6 +351,8 @@ def mount_table(
         else:
             head = _direct(storage, facts, HEAD)
             remote = [_direct(storage, facts, t) for t in (COMPUTE, LOGIN)]
+        if not spec.is_slurm:  # AWS Batch jobs mount from the job environment (derive/batch.py)
+            remote = []
         if mount_dir == "/home":
             head["preserve_local"] = True
         table[HEAD].append(head)

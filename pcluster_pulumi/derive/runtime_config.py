@@ -17,9 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pcluster_pulumi.cluster.context import ClusterContext
 from pcluster_pulumi.contract import names
-from pcluster_pulumi.contract.config import NodeConfig
+from pcluster_pulumi.contract.config import AWSBATCH, NodeConfig
+from pcluster_pulumi.contract.custom_actions import EVENTS
+from pcluster_pulumi.derive.access_config import access_section
+from pcluster_pulumi.derive.context import ClusterContext
 from pcluster_pulumi.spec.model import (
     ClusterSpec,
     CustomAction,
@@ -56,6 +58,9 @@ class RuntimeResources:
     head_node_private_ip: str
     bucket: str | None = None
     node_package_key: str | None = None
+    #: The node package object's ETag: a new package changes the document, so the head node's
+    #: update agent notices and upgrades its own programs (user data never carries it).
+    node_package_version: str | None = None
     hosted_zone_id: str | None = None
     dns_domain: str | None = None
     #: (queue, compute resource) → launch template id.
@@ -138,11 +143,7 @@ def custom_actions_section(actions: Actions) -> dict[str, Any] | None:
     """
     if actions is None:
         return None
-    section = {
-        event: steps
-        for event in ("on_node_start", "on_node_configured", "on_node_updated")
-        if (steps := _steps(getattr(actions, event, None)))
-    }
+    section = {event: steps for event in EVENTS if (steps := _steps(getattr(actions, event, None)))}
     return section or None
 
 
@@ -197,22 +198,12 @@ def _queue(ctx: ClusterContext, queue: SlurmQueue, resources: RuntimeResources) 
 
 
 def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, Any]:
-    """The runtime configuration document for this cluster (what ``NodeConfig.from_dict`` reads)."""
+    """The runtime configuration document for this cluster (what ``NodeConfig.from_dict`` reads).
+
+    An ``awsbatch`` cluster's document says so (``scheduler_type``) and carries nothing a node
+    would run Slurm from: no tables, queues, scheduler settings, munge key or DNS zone.
+    """
     spec = ctx.spec
-    settings = spec.scheduling.slurm_settings
-    dns = settings.dns if settings else None
-    scheduler: dict[str, Any] = {
-        "scaledown_idletime_seconds": (settings.scaledown_idletime if settings else 10) * 60,
-        "scaling_strategy": spec.scheduling.scaling_strategy,
-        "enable_memory_based_scheduling": bool(settings and settings.enable_memory_based_scheduling),
-        "resume_timeout_seconds": spec.dev_settings.timeouts.compute_node_bootstrap_timeout,
-        "custom_slurm_settings": [
-            dict(s) for s in (settings.custom_slurm_settings if settings else None) or ()
-        ],
-    }
-    accounting = accounting_section(spec, ctx.name, resources.managed_database)
-    if accounting:
-        scheduler["accounting"] = accounting
     head_node: dict[str, Any] = {
         "private_ip": resources.head_node_private_ip,
         "imds_secured": spec.head_node.imds.secured,
@@ -226,6 +217,59 @@ def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> d
         "cluster_name": ctx.name,
         "region": ctx.facts.region,
         "head_node": head_node,
+    }
+    if spec.is_slurm:
+        document.update(_slurm_sections(ctx, resources))
+    else:
+        document["scheduler_type"] = AWSBATCH
+    document.update(
+        {
+            "cluster_user": ctx.cluster_user,
+            "disable_sudo_for_default_user": spec.deployment_settings.disable_sudo_access_for_default_user,
+            "default_user_home": spec.deployment_settings.default_user_home.lower(),
+            "mounts": list(resources.mounts),
+        }
+    )
+    if spec.is_slurm and resources.hosted_zone_id and resources.dns_domain:
+        document["dns"] = {"hosted_zone_id": resources.hosted_zone_id, "domain": resources.dns_domain}
+    if resources.bucket:
+        document["bucket"] = resources.bucket
+    if resources.node_package_key:
+        document["node_package_key"] = resources.node_package_key
+    if resources.node_package_version:
+        document["node_package_version"] = resources.node_package_version
+    settings = spec.scheduling.slurm_settings
+    if settings and settings.munge_key_secret_arn:
+        document["munge_key_secret_arn"] = settings.munge_key_secret_arn
+    access = access_section(spec, ctx.name)
+    if access:
+        document["access"] = access
+    NodeConfig.from_dict(document)  # the node code's own reader refuses anything it cannot use
+    return document
+
+
+def _slurm_sections(ctx: ClusterContext, resources: RuntimeResources) -> dict[str, Any]:
+    """What only a Slurm cluster's nodes act on: tables, queues, scheduler settings, host naming."""
+    spec = ctx.spec
+    settings = spec.scheduling.slurm_settings
+    dns = settings.dns if settings else None
+    idle_minutes = settings.scaledown_idletime if settings else 10
+    scheduler: dict[str, Any] = {
+        # -1 is ParallelCluster's "never scale down": it stays -1, not -60 seconds.
+        "scaledown_idletime_seconds": idle_minutes * 60 if idle_minutes >= 0 else -1,
+        "scaling_strategy": spec.scheduling.scaling_strategy,
+        # What the head node's update agent does to nodes an update replaces (node/update_strategy.py).
+        "queue_update_strategy": settings.queue_update_strategy if settings else "COMPUTE_FLEET_STOP",
+        "enable_memory_based_scheduling": bool(settings and settings.enable_memory_based_scheduling),
+        "resume_timeout_seconds": spec.dev_settings.timeouts.compute_node_bootstrap_timeout,
+        "custom_slurm_settings": [
+            dict(s) for s in (settings.custom_slurm_settings if settings else None) or ()
+        ],
+    }
+    accounting = accounting_section(spec, ctx.name, resources.managed_database)
+    if accounting:
+        scheduler["accounting"] = accounting
+    return {
         "tables": {
             "nodes_table": names.nodes_table_name(ctx.name),
             "status_table": names.status_table_name(ctx.name),
@@ -233,18 +277,4 @@ def render_runtime_config(ctx: ClusterContext, resources: RuntimeResources) -> d
         "queues": [_queue(ctx, q, resources) for q in spec.queues],
         "scheduler": scheduler,
         "use_ec2_hostnames": bool(dns and (dns.use_ec2_hostnames or dns.disable_managed_dns)),
-        "cluster_user": ctx.cluster_user,
-        "disable_sudo_for_default_user": spec.deployment_settings.disable_sudo_access_for_default_user,
-        "default_user_home": spec.deployment_settings.default_user_home.lower(),
-        "mounts": list(resources.mounts),
     }
-    if resources.hosted_zone_id and resources.dns_domain:
-        document["dns"] = {"hosted_zone_id": resources.hosted_zone_id, "domain": resources.dns_domain}
-    if resources.bucket:
-        document["bucket"] = resources.bucket
-    if resources.node_package_key:
-        document["node_package_key"] = resources.node_package_key
-    if settings and settings.munge_key_secret_arn:
-        document["munge_key_secret_arn"] = settings.munge_key_secret_arn
-    NodeConfig.from_dict(document)  # the node code's own reader refuses anything it cannot use
-    return document

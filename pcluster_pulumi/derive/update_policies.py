@@ -176,6 +176,9 @@ def impact_of(
 ) -> tuple[Impact, str]:
     """ParallelCluster's condition checkers, read statically against both configs."""
     added = is_item and old is None
+    batch = _batch_queue_key(scope, policy)
+    if batch is not None:
+        return batch
     if policy in ("SUPPORTED", "IGNORED"):
         return Impact.LIVE, "applied in place"
     if policy == "AWSBATCH_CE_MAX_RESIZE":
@@ -259,6 +262,26 @@ def _resize(scope: Scope, old: Any, new: Any, ctx: PolicyContext, is_item: bool)
             return Impact.QUEUE_STRATEGY, "affected nodes are terminated at once (TERMINATE)"
         return Impact.FLEET_STOP, "shrinking needs the fleet stopped, or QueueUpdateStrategy: TERMINATE"
     return Impact.FLEET_STOP, "needs the compute fleet stopped"
+
+
+#: Keys of an AWS Batch compute resource that Batch updates in place (the vCPU bounds).
+_BATCH_IN_PLACE = ("MinvCpus", "DesiredvCpus", "MaxvCpus")
+
+
+def _batch_queue_key(scope: Scope, policy: str) -> tuple[Impact, str] | None:
+    """Under ``AwsBatchQueues``: anything but the vCPU bounds replaces the compute environment.
+
+    Batch updates only the vCPU bounds of a BEST_FIT environment in place; instance types,
+    capacity type, bid, subnets and security groups give a new environment, and the jobs on the
+    old one end when it is deleted. So those need it disabled first (the fleet stopped).
+    """
+    if scope.item("AwsBatchQueues") is None or policy == "UNSUPPORTED":
+        return None
+    if scope.path and scope.path[-1] in _BATCH_IN_PLACE:
+        return None
+    return Impact.FLEET_STOP, (
+        "replaces the Batch compute environment: disable it first (update-compute-fleet --status STOP)"
+    )
 
 
 def _is_home(storage: Any) -> bool:

@@ -24,12 +24,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pcluster_pulumi.spec.coerce import coerce
-from pcluster_pulumi.spec.defaults import apply_defaults
-from pcluster_pulumi.spec.model import ClusterSpec
-from pcluster_pulumi.spec.schema import load_schema
-from pcluster_pulumi.spec.yaml_source import read_yaml
-from pcluster_pulumi.update_policies import (
+from pcluster_pulumi.derive.update_policies import (
     DEFAULT_QUEUE_UPDATE_STRATEGY,
     Impact,
     PolicyContext,
@@ -37,6 +32,11 @@ from pcluster_pulumi.update_policies import (
     combine,
     impact_of,
 )
+from pcluster_pulumi.spec.coerce import coerce
+from pcluster_pulumi.spec.defaults import apply_defaults
+from pcluster_pulumi.spec.model import ClusterSpec
+from pcluster_pulumi.spec.schema import load_schema
+from pcluster_pulumi.spec.yaml_source import read_yaml
 
 __all__ = ["Change", "Impact", "UpdatePlan", "config_data", "plan_update"]
 

@@ -13,14 +13,16 @@ templates cannot be deleted.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, WaiterError
 
 from pcluster_pulumi.contract import names
 from pcluster_pulumi.contract.config import HeadNode, NodeConfig, Tables
+from pcluster_pulumi.fleet import batch as batch_fleet
 from pcluster_pulumi.node import fleet, fleet_status
 from pcluster_pulumi.node.aws import Clients, error_code, error_message
 from pcluster_pulumi.node.ec2_launch import terminate
@@ -91,9 +93,30 @@ def _aws_error(config: NodeConfig, error: Exception) -> FleetError:
 
 
 def status(clients: Clients, config: NodeConfig) -> str:
-    """The fleet status the keeper last recorded (RUNNING when nobody ever wrote one)."""
+    """The fleet status the keeper last recorded (RUNNING when nobody ever wrote one).
+
+    An AWS Batch cluster has no status table: its status is its compute environment's state.
+    """
     try:
         return fleet_status.get_status(clients, config)
+    except (ClientError, BotoCoreError) as error:
+        if isinstance(error, ClientError) and error_code(error) == "ResourceNotFoundException":
+            with _batch_errors(config):
+                return batch_fleet.status(clients.region, config.cluster_name)
+        raise _aws_error(config, error) from None
+
+
+@contextlib.contextmanager
+def _batch_errors(config: NodeConfig) -> Iterator[None]:
+    """Batch clusters: a missing environment is the table error again; AWS errors become FleetError."""
+    try:
+        yield
+    except batch_fleet.NotBatch:
+        raise _aws_error(
+            config, ClientError({"Error": {"Code": "ResourceNotFoundException"}}, "DescribeTable")
+        ) from None
+    except ValueError as error:
+        raise FleetError(str(error)) from None
     except (ClientError, BotoCoreError) as error:
         raise _aws_error(config, error) from None
 
@@ -102,6 +125,9 @@ def request(clients: Clients, config: NodeConfig, action: str) -> Transition:
     """Ask the keeper to START or STOP the fleet; refuse while it is moving the other way."""
     if action not in _TARGET:
         raise ValueError(f"action must be {START} or {STOP}, not {action!r}")
+    with _batch_errors(config), contextlib.suppress(batch_fleet.NotBatch):
+        # AWS Batch: update-compute-fleet disables / enables the compute environment.
+        return Transition(*batch_fleet.request(clients.region, config.cluster_name, action))
     current = status(clients, config)
     if current in _ALREADY[action]:
         return Transition(current, current)

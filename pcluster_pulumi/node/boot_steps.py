@@ -25,12 +25,8 @@ from pcluster_pulumi.node.custom_actions import CustomActionError, run_actions
 from pcluster_pulumi.node.default_user import configure_default_user
 from pcluster_pulumi.node.ephemeral import setup_ephemeral
 from pcluster_pulumi.node.slurm_files import write_all
-from pcluster_pulumi.node.storage_plan import DEFAULT_OPTIONS, FSTAB_TYPES, parse_mounts, shared_dir
+from pcluster_pulumi.node.storage_plan import fstab_line, parse_mounts, shared_dir
 from pcluster_pulumi.node.storage_setup import LocalHost, StorageError, StorageSetup
-
-#: Network kinds only: ``fstab_lines`` leaves block devices as the mount table names them.
-_FSTAB_TYPES = {kind: fstype for kind, fstype in FSTAB_TYPES.items() if kind not in ("ebs", "raid")}
-_DEFAULT_OPTIONS = DEFAULT_OPTIONS
 
 
 def node_name_of(clients: Clients, config: NodeConfig, instance_id: str) -> str | None:
@@ -46,21 +42,16 @@ def node_name_of(clients: Clients, config: NodeConfig, instance_id: str) -> str 
 
 
 def fstab_lines(mounts: Iterable[dict[str, Any]], role: str) -> list[str]:
-    """fstab entries for the mounts a role uses (entries may limit themselves with ``roles``).
+    """The fstab lines of the mounts a role uses, as ``storage`` writes them (``fstab_line``).
 
-    An entry's ``fstype`` wins over the kind's usual type (the mount table sets it, e.g. ``efs``
-    for the mount helper); ``local`` entries are directories, not mounts.
+    Block devices appear with the mount table's source; the storage step writes them by
+    ``UUID=`` once it has seen the device. ``local`` entries are directories, not mounts.
     """
-    lines = []
-    for entry in mounts:
-        roles = entry.get("roles") or ["head", "compute", "login"]
-        kind = str(entry.get("kind", ""))
-        fstype = entry.get("fstype") or _FSTAB_TYPES.get(kind)
-        if role not in roles or not fstype or kind == "local":
-            continue
-        options = entry.get("options") or _DEFAULT_OPTIONS.get(kind, "defaults,_netdev")
-        lines.append(f"{entry['source']} {entry['mount_dir']} {fstype} {options} 0 0")
-    return lines
+    return [
+        fstab_line(mount)
+        for mount in parse_mounts(mounts)
+        if role in mount.roles and mount.kind != "local" and mount.fstype != "none"
+    ]
 
 
 def munge_key(clients: Clients, config: NodeConfig) -> bytes | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from pcluster_pulumi.node.storage_setup import Host, StorageError
+from pcluster_pulumi.node.host import Host, StorageError
 
 __all__ = ["LOCAL_HOME_ROOT", "SUDOERS_FILE", "configure_default_user", "revoke_rule"]
 

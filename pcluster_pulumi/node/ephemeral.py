@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 
+from pcluster_pulumi.node.host import Host, StorageError
 from pcluster_pulumi.node.storage_plan import mkfs_command
-from pcluster_pulumi.node.storage_setup import Host, StorageError, StorageSetup
+from pcluster_pulumi.node.storage_setup import StorageSetup
 
 __all__ = ["ARRAY", "INSTANCE_STORE_MODEL", "instance_store_disks", "setup_ephemeral"]
 

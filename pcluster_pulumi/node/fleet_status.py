@@ -30,7 +30,6 @@ PROTECTED = "PROTECTED"
 STATUSES = (RUNNING, STOP_REQUESTED, STOPPING, STOPPED, START_REQUESTED, STARTING, PROTECTED)
 
 
-
 def _local_path() -> Path:
     return Path(os.environ.get(STATE_DIR_ENV, DEFAULT_STATE_DIR)) / "fleet-status.json"
 

@@ -6,7 +6,8 @@ static node that must come up is ``power_up``-ed (slurmctld runs the resume prog
 whose instance died is ``power_down_force``-d (slurmctld runs the suspend program, requeues
 its jobs, and the node returns ``idle~``). Only what Slurm cannot see — instances no node
 owns, records of nodes already powered down — is cleaned up directly. The compute-fleet
-status item (``update-compute-fleet``) stops and starts the whole fleet.
+status item (``update-compute-fleet``) stops and starts the whole fleet. Before each pass the
+update agent applies a new runtime configuration written by `up` (``update_agent``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pcluster_pulumi.node.logs import setup_logging
 from pcluster_pulumi.node.records import NodeRecord, delete_dns, delete_records, scan_records
 from pcluster_pulumi.node.resume import LAUNCH_FAILURE_PREFIX
 from pcluster_pulumi.node.scontrol import Scontrol, Slurm
+from pcluster_pulumi.node.update_agent import UpdateAgent
 
 log = logging.getLogger("pcluster_pulumi.keeper")
 
@@ -199,7 +201,11 @@ def _start_fleet(config: NodeConfig, clients: Clients, slurm: Slurm, report: Kee
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run passes every keeper.interval_seconds until SIGTERM (or once with --once)."""
+    """Run passes every keeper.interval_seconds until SIGTERM (or once with --once).
+
+    Each pass first lets the update agent apply a new runtime configuration, if `up` wrote
+    one (``update_agent``), then reconciles with the configuration in effect.
+    """
     parser = argparse.ArgumentParser(prog="pcluster-pulumi-keeper", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="run a single pass and exit")
     args = parser.parse_args(argv)
@@ -210,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("%s", error)
         return 1
     clients, slurm = Clients(config.region), Scontrol()
+    agent = UpdateAgent.for_head_node(config, clients, slurm)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -218,14 +225,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     while not stop.is_set():
+        failed = upgraded = False
+        try:
+            outcome = agent.check(config)
+            if outcome is not None:
+                config, upgraded = outcome.config, outcome.package_upgraded
+        except Exception:
+            log.exception("update check failed; the pass goes on with the configuration in effect")
+            failed = True
         try:
             report = run_once(config, clients, slurm)
             log.info("pass done: %s", report)
         except Exception:
             log.exception("keeper pass failed; retrying next interval")
-            if args.once:
-                return 1
+            failed = True
         if args.once:
+            return 1 if failed else 0
+        if upgraded:
+            # systemd (Restart=always) starts the keeper again, now from the new package.
+            log.info("node package upgraded: restarting the keeper on it")
             return 0
         stop.wait(config.keeper.interval_seconds)
     return 0

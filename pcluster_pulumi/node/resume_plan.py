@@ -38,7 +38,13 @@ class ResumePlan:
 
 
 def read_resume_file(path: str | None) -> list[list[str]]:
-    """Node lists per job from slurmctld's ``SLURM_RESUME_FILE`` (empty when absent/unreadable)."""
+    """Node lists per job from slurmctld's ``SLURM_RESUME_FILE`` (empty when absent/unreadable).
+
+    Two formats exist: Slurm 23.02+ writes ``{"all_nodes_resume": …, "jobs": [{"job_id": …,
+    "nodes_resume": …, "nodes_alloc": …}]}``; Slurm 22.05 (Debian 12's, and any AMI without
+    ParallelCluster's Slurm) writes ``{"all_nodes": …, "jobs": [{"job_id": …, "nodes": …}]}``.
+    A job's nodes to resume are ``nodes_resume``, else its allocation (``nodes_alloc``/``nodes``).
+    """
     if not path:
         return []
     try:
@@ -47,7 +53,9 @@ def read_resume_file(path: str | None) -> list[list[str]]:
         return []
     jobs = []
     for job in data.get("jobs", []) if isinstance(data, dict) else []:
-        nodes = job.get("nodes_resume") or job.get("nodes_alloc")
+        if not isinstance(job, dict):
+            continue
+        nodes = job.get("nodes_resume") or job.get("nodes_alloc") or job.get("nodes")
         if isinstance(nodes, str) and nodes:
             jobs.append(hostlist.expand(nodes))
     return jobs

@@ -16,6 +16,7 @@ from pcluster_pulumi.contract.slurm_settings import (
     ACCOUNTING_DENY,
     CLUSTER_DENY,
     COMPUTE_RESOURCE_DENY,
+    FEATURE_KEYS,
     QUEUE_DENY,
     check_denied,
     merge_parameters,
@@ -218,6 +219,10 @@ def _node_lines(queue: Queue, resource: ComputeResource) -> list[str]:
             features.append("efa")
         if resource.gpu_count:
             features.append("gpu")
+        settings = dict(resource.custom_slurm_settings)
+        for key in [k for k in settings if k.lower() in FEATURE_KEYS]:  # user features add to ours
+            user = slurm_value(settings.pop(key)).split(",")
+            features.extend(f for f in (f.strip() for f in user) if f and f not in features)
         pairs = [
             ("NodeName", hostlist.compress(node_names)),
             ("CPUs", str(resource.vcpus)),
@@ -229,7 +234,7 @@ def _node_lines(queue: Queue, resource: ComputeResource) -> list[str]:
         gres = gres_spec(resource)
         if gres:
             pairs.append(("Gres", gres))
-        lines.append(render_line(merge_parameters(pairs, resource.custom_slurm_settings)))
+        lines.append(render_line(merge_parameters(pairs, settings)))
     return lines
 
 

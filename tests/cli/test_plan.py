@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from pcluster_pulumi.cli import app
 
-from .conftest import CORPUS, EXAMPLES, MINIMAL
+from ..plans import CORPUS, EXAMPLES, MINIMAL
 
 runner = CliRunner()
 
@@ -56,12 +56,12 @@ def test_invalid_spec_prints_located_problems_and_exits_one(config: Path) -> Non
     assert "Traceback" not in result.output
 
 
-def test_awsbatch_is_refused_in_one_line_and_exits_one() -> None:
+def test_awsbatch_plans_the_whole_batch_graph() -> None:
     path = CORPUS / "valid" / "it_awsbatch-pcluster.config.yaml"
     result = runner.invoke(app, ["plan", str(path)])
-    assert result.exit_code == 1
-    refusal = [line for line in result.stderr.splitlines() if "not supported" in line]
-    assert refusal == [f"{path}: scheduler 'awsbatch' is not supported yet: pcluster-pulumi deploys Slurm"]
+    assert result.exit_code == 0, result.output
+    shown = ("BatchScheduler", "ComputeEnvironment", "JobQueue", "JobDefinition", "ImageBuild")
+    assert all(s in result.output for s in shown), result.output
 
 
 @pytest.mark.parametrize(
@@ -82,13 +82,14 @@ def test_usage_errors_exit_two_without_a_traceback(args: list[str], config: Path
     assert "Traceback" not in result.output
 
 
-def test_deferred_features_are_warnings_on_stderr_and_storage_is_planned() -> None:
+def test_login_pools_plan_without_warnings_and_storage_is_planned() -> None:
     path = CORPUS / "valid" / "it_basic_essential_features-pcluster.config.yaml"
     result = runner.invoke(app, ["plan", str(path), "--json"])
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
-    assert [w.split(": warning: ", 1)[1].split(" ", 1)[0] for w in warnings] == ["LoginNodes:"]
+    assert warnings == []
+    assert set(document["outputs"]["loginPools"]) == {"pool"}
     storage = [r for r in document["resources"] if r["type"] == "aws:ebs/volume:Volume"]
     assert [r["inputs"]["tags"]["Name"] for r in storage] == ["name1"]
     assert document["outputs"]["ebsIds"] == [f"{storage[0]['name']}-id"]

@@ -23,14 +23,14 @@ import yaml
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from pcluster_pulumi import cli_session, cli_stack, update_gate
-from pcluster_pulumi.automation import SPEC_OUTPUT, DeployError, resolve_backend
-from pcluster_pulumi.cli import app
+from pcluster_pulumi.cli import app, session, stack, update_gate
 from pcluster_pulumi.contract import names
+from pcluster_pulumi.engines.automation import stack as automation
+from pcluster_pulumi.engines.automation.stack import SPEC_OUTPUT, DeployError, resolve_backend
 
-from .test_progress import PREVIEW_EVENTS, UP_EVENTS, events
+from ..engines.automation.test_progress import PREVIEW_EVENTS, UP_EVENTS, events
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "slurm-minimal.yaml"
 INSTALL = "curl -fsSL https://get.pulumi.com | sh"
 runner = CliRunner()
@@ -332,10 +332,12 @@ def output(value: Any, secret: bool = False) -> Any:
 
 @pytest.fixture
 def stand_in(home: Path, monkeypatch: pytest.MonkeyPatch) -> type[FakeStack]:
-    monkeypatch.setattr(cli_session, "find_pulumi", lambda: Path("/usr/bin/pulumi"))
-    monkeypatch.setattr(cli_session, "ClusterStack", FakeStack)
+    monkeypatch.setattr(session, "find_pulumi", lambda: Path("/usr/bin/pulumi"))
+    monkeypatch.setattr(session, "ClusterStack", FakeStack)
     monkeypatch.setattr(update_gate, "ClusterStack", FakeStack)
     monkeypatch.setattr(update_gate, "POLL_SECONDS", 0.01)
+    # The AWS pre-flight has its own tests against moto (tests/spec/aws/test_cli_preflight.py).
+    monkeypatch.setattr(stack, "_preflight", lambda *args: None)
     FakeStack.deployed, FakeStack.calls, FakeStack.fleet_during_up = None, [], []
     FakeStack.fail_up = FakeStack.track_fleet = False
     FakeStack.stored_outputs = {
@@ -489,7 +491,6 @@ def test_ssh_logs_in_as_the_os_user(stand_in: type[FakeStack], config: Path) -> 
 
 
 def test_list_shows_every_cluster(stand_in: type[FakeStack], monkeypatch: pytest.MonkeyPatch) -> None:
-    from pcluster_pulumi import automation
 
     stacks = [SimpleNamespace(name="b", last_update=None, resource_count=3, update_in_progress=False)]
     monkeypatch.setattr(automation, "list_clusters", lambda url: stacks)
@@ -579,4 +580,4 @@ def test_deployment_errors_are_one_paragraph(
 def test_registered_commands_are_the_documented_ones() -> None:
     names = {c.name for c in app.registered_commands}
     assert {"preview", "up", "destroy", "refresh", "outputs", "list", "update-compute-fleet", "ssh"} <= names
-    assert cli_stack.register.__doc__
+    assert stack.register.__doc__

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from pcluster_pulumi.cli import app
 from pcluster_pulumi.spec.schema import load_schema
 
-from .spec.conftest import MINIMAL
+from ..spec.conftest import MINIMAL
 
 runner = CliRunner()
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pcluster_pulumi.cluster.cluster import UnsupportedSpecError, check_supported, deferred_features
-from pcluster_pulumi.offline import plan
+from pcluster_pulumi.engines.offline.plan import plan
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.problems import SpecError
 
@@ -21,10 +21,9 @@ def test_a_plain_slurm_cluster_has_nothing_deferred() -> None:
     assert deferred_features(load_spec(MINIMAL)) == []
 
 
-def test_settings_not_deployed_yet_are_each_named() -> None:
-    spec = load_spec(CORPUS / "valid" / "it_basic_essential_features-pcluster.config.yaml")
-    messages = deferred_features(spec)
-    assert [m.split(" ", 1)[0] for m in messages] == ["LoginNodes:"]
+def test_login_pools_and_directory_users_are_deployed_without_warning() -> None:
+    for config in ("it_basic_essential_features", "it_ad_integration"):
+        assert deferred_features(load_spec(CORPUS / "valid" / f"{config}-pcluster.config.yaml")) == []
 
 
 def test_custom_actions_run_at_boot_but_on_node_updated_is_named_as_not_run() -> None:
@@ -51,7 +50,8 @@ def test_custom_action_scripts_nodes_cannot_fetch_are_refused(url: str) -> None:
     with pytest.raises(SpecError, match=r"neither s3:// nor https://|names no object"):
         load_spec(text)  # validate refuses it; the component guards it again:
     with pytest.raises(
-        UnsupportedSpecError, match=r"queue 'q1' CustomActions: Script .* must be s3://BUCKET/KEY"
+        UnsupportedSpecError,
+        match=r"queue 'q1' CustomActions: Script '.*' (is neither s3://|names no object)",
     ):
         check_supported(load_spec(text, suppress_validators=["UrlValidator"]), "demo")
 
@@ -103,7 +103,7 @@ def test_invalid_cluster_names_are_refused(name: str) -> None:
 
 def test_a_spec_region_the_provider_does_not_deploy_to_is_refused() -> None:
     from pcluster_pulumi import Cluster
-    from pcluster_pulumi.cluster.facts_offline import OfflineFacts, cluster_facts
+    from pcluster_pulumi.engines.offline.facts import OfflineFacts, cluster_facts
 
     spec = load_spec(MINIMAL + "Region: eu-west-1\n")
     elsewhere = cluster_facts(spec, OfflineFacts(region="us-east-1"))
@@ -119,7 +119,7 @@ def test_a_spec_region_the_provider_does_not_deploy_to_is_refused() -> None:
 
 def test_given_facts_skip_every_invoke() -> None:
     from pcluster_pulumi import Cluster
-    from pcluster_pulumi.cluster.facts_offline import cluster_facts
+    from pcluster_pulumi.engines.offline.facts import cluster_facts
 
     spec = load_spec(MINIMAL)
     facts = cluster_facts(spec)

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from pcluster_pulumi.cluster.cluster import UnsupportedSpecError
-from pcluster_pulumi.cluster.storage_offline import computed_outputs
-from pcluster_pulumi.offline import Plan, plan
+from pcluster_pulumi.engines.offline.plan import Plan, plan
+from pcluster_pulumi.engines.offline.storage_facts import computed_outputs
 from pcluster_pulumi.program import build
 from pcluster_pulumi.spec.loader import load_spec
 

@@ -1,5 +1,5 @@
-"""Every valid Slurm config of the reference corpus plans (its shared storage and accounting included);
-an AWS Batch config is refused in one line."""
+"""Every valid config of the reference corpus plans: Slurm (its shared storage and accounting
+included) and AWS Batch (compute environment, queue, job definitions, job image; no Slurm pieces)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 
 from pcluster_pulumi import load_spec
 from pcluster_pulumi.cluster.accounting import accounting_mode
-from pcluster_pulumi.cluster.cluster import UnsupportedSpecError
-from pcluster_pulumi.mount_table import NODE_TYPES, normalize_mount_dir
-from pcluster_pulumi.offline import default_cluster_name, plan
+from pcluster_pulumi.derive.mount_table import NODE_TYPES, normalize_mount_dir
+from pcluster_pulumi.engines.offline.plan import default_cluster_name
 
 from .conftest import CORPUS, cached_plan, named, of_type
 
@@ -25,6 +24,12 @@ def valid_configs(scheduler: str) -> list[str]:
 
 
 SLURM = valid_configs("slurm")
+#: The valid AWS Batch configs (``valid_configs`` keeps the files that name their scheduler as Slurm).
+AWSBATCH = [
+    e["file"]
+    for e in json.loads((CORPUS / "manifest.json").read_text())
+    if e["verdict"] == "valid" and "Scheduler: awsbatch" in (CORPUS / e["file"]).read_text()
+]
 #: The valid Slurm configs with shared storage or Slurm accounting.
 WITH_STORAGE = [
     f
@@ -43,8 +48,10 @@ def test_valid_slurm_config_plans_a_complete_cluster(file: str) -> None:
     types = {r.type for r in result.resources}
     assert {"pcluster:cluster:Cluster", "aws:ec2/instance:Instance", "aws:dynamodb/table:Table"} <= types
     templates = of_type(result, "aws:ec2/launchTemplate:LaunchTemplate")
-    crs = sum(len(q.compute_resources or ()) for q in load_spec(CORPUS / file).queues)
-    assert len(templates) == crs
+    spec = load_spec(CORPUS / file)
+    crs = sum(len(q.compute_resources or ()) for q in spec.queues)
+    pools = len(spec.login_nodes.pools) if spec.login_nodes else 0
+    assert len(templates) == crs + pools
     assert result.outputs["headNodeInstanceId"].endswith("-head-node-instance-id")
 
 
@@ -78,8 +85,22 @@ def test_storage_and_accounting_of_a_corpus_config_reach_every_node(file: str) -
     assert bool(of_type(result, "pcluster:accounting:SlurmAccounting")) is (expected is not None)
 
 
-def test_awsbatch_is_refused_with_one_sentence() -> None:
-    batch = [e for e in json.loads((CORPUS / "manifest.json").read_text()) if "awsbatch" in e["file"]]
-    valid = next(CORPUS / e["file"] for e in batch if e["verdict"] == "valid")
-    with pytest.raises(UnsupportedSpecError, match=r"^scheduler 'awsbatch' is not supported yet"):
-        plan(valid, "batch")
+def test_the_corpus_has_awsbatch_configs_to_plan() -> None:
+    assert AWSBATCH
+
+
+@pytest.mark.parametrize("file", AWSBATCH)
+def test_valid_awsbatch_config_plans_the_batch_scheduler_and_no_slurm_pieces(file: str) -> None:
+    result = cached_plan(CORPUS / file, default_cluster_name(file))
+    types = {r.type for r in result.resources}
+    assert {
+        "aws:batch/computeEnvironment:ComputeEnvironment",
+        "aws:batch/jobQueue:JobQueue",
+        "aws:ecr/repository:Repository",
+        "aws:codebuild/project:Project",
+        "pulumi-python:dynamic/batch:ImageBuild",
+        "aws:ec2/instance:Instance",
+    } <= types
+    assert len(of_type(result, "aws:batch/jobDefinition:JobDefinition")) == 2
+    assert not types & {"aws:dynamodb/table:Table", "aws:route53/zone:Zone"}
+    assert result.outputs["batchJobQueueArn"] and result.outputs["batchUserRole"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pcluster_pulumi.offline import default_cluster_name
+from pcluster_pulumi.engines.offline.plan import default_cluster_name
 from pcluster_pulumi.spec.loader import validate_text
 from pcluster_pulumi.spec.problems import Level
 

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import yaml
 
-from pcluster_pulumi.offline import Plan, Recorded, default_cluster_name
+from pcluster_pulumi.engines.offline.plan import Plan, Recorded, default_cluster_name
 
 from .conftest import CORPUS, EXAMPLES, cached_plan, of_type, statements
-from .test_corpus import SLURM
+from .test_corpus import AWSBATCH, SLURM
 
-SPECS = [*sorted(EXAMPLES.glob("*.yaml")), *(CORPUS / f for f in SLURM)]
+SPECS = [*sorted(EXAMPLES.glob("*.yaml")), *(CORPUS / f for f in (*SLURM, *AWSBATCH))]
 IDS = [p.stem for p in SPECS]
 BOOTSTRAP_SETTINGS = {"ROLE", "CLUSTER", "REGION", "BUCKET", "CONFIG_KEY", "PACKAGE_KEY", "HEAD_IP"}
 #: FSx file systems, which AWS always encrypts at rest (there is no way to turn it off).
@@ -49,7 +49,8 @@ def as_list(value: Any) -> list[Any]:
 def user_data_texts(result: Plan) -> list[tuple[Recorded, str]]:
     out = []
     for res in of_type(result, "aws:ec2/launchTemplate:LaunchTemplate"):
-        out.append((res, base64.b64decode(res.inputs["userData"]).decode()))
+        if "userData" in res.inputs:  # AWS Batch instances boot the ECS-optimised AMI as it is
+            out.append((res, base64.b64decode(res.inputs["userData"]).decode()))
     for res in of_type(result, "aws:ec2/instance:Instance"):
         out.append((res, res.inputs["userData"]))
     return out
@@ -165,7 +166,8 @@ def test_user_data_carries_no_secret(path: Path) -> None:
         assert not SECRET_LOOKING.search(text), res.name
         document = json.loads(text.split("\n", 1)[1])
         env = next(f["content"] for f in document["write_files"] if f["path"].endswith("/bootstrap.env"))
-        assert {line.split("=", 1)[0] for line in env.splitlines()} == BOOTSTRAP_SETTINGS, res.name
+        expected = BOOTSTRAP_SETTINGS | ({"POOL"} if "ROLE=login" in env else set())
+        assert {line.split("=", 1)[0] for line in env.splitlines()} == expected, res.name
     # Secrets the spec names, and those the cluster creates (the managed database's), by ARN.
     named = json.dumps(result.to_dict()["resources"]) + path.read_text()
     secret_arns = set(re.findall(r"arn:aws[\w-]*:secretsmanager:[^\s\"'\\]+", named))
@@ -201,3 +203,27 @@ def test_only_ssh_and_dcv_are_open_to_addresses_and_only_from_allowed_ips(path: 
         assert source in allowed.get(port, set()), (res.name, source, allowed)
     for res in of_type(result, "aws:ec2/securityGroup:SecurityGroup"):
         assert not res.inputs.get("ingress"), f"{res.name} has inline rules"
+
+
+@pytest.mark.parametrize("path", SPECS, ids=IDS)
+def test_login_load_balancers_only_pass_ssh_to_their_pools_nodes(path: Path) -> None:
+    result, spec = plan_and_spec(path)
+    pools = (spec.get("LoginNodes") or {}).get("Pools", [])
+    balancer_groups = [
+        r for r in of_type(result, "aws:ec2/securityGroup:SecurityGroup") if r.name.endswith("-lb-sg")
+    ]
+    assert len(balancer_groups) == len(pools)
+    ids = {f"{r.name}-id" for r in balancer_groups}
+    egress = [
+        r
+        for r in of_type(result, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if r.inputs["securityGroupId"] in ids
+    ]
+    assert len(egress) >= len(pools)
+    for res in egress:
+        assert (res.inputs["ipProtocol"], res.inputs["fromPort"], res.inputs["toPort"]) == ("tcp", 22, 22), (
+            res.name
+        )
+        assert res.inputs.get("referencedSecurityGroupId") and not res.inputs.get("cidrIpv4"), res.name
+    for res in of_type(result, "aws:lb/loadBalancer:LoadBalancer"):
+        assert res.inputs["securityGroups"] and res.inputs["loadBalancerType"] == "network", res.name

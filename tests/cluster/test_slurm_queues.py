@@ -10,7 +10,7 @@ import pytest
 from pcluster_pulumi.cluster.slurm_queues import launch_template_args, placement_for
 from pcluster_pulumi.spec.loader import load_spec
 
-from .conftest import EXAMPLES, MINIMAL, context, named, of_type
+from .conftest import EXAMPLES, MINIMAL, context, kit, named, of_type
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
@@ -34,6 +34,8 @@ def test_compute_resource_gets_one_launch_template_named_cluster_queue_cr(plan_o
     names = sorted(r.inputs["name"] for r in of_type(result, LT))
     assert names == ["burst-ondemand-m5", "burst-spot-flex4", "burst-spot-flex8", "burst-spotcap-r5"]
     assert result.outputs["launchTemplates"]["spot/flex4"] == "burst-spot-flex4"
+    flex4 = kit(result).launch_template("spot", "flex4")
+    assert flex4.inputs["name"] == "burst-spot-flex4" and flex4.name.startswith("burst-")
 
 
 def test_single_instance_type_templates_carry_type_subnet_and_imdsv2() -> None:
@@ -195,7 +197,7 @@ def test_user_data_is_base64_cloud_init_pointing_at_the_bucket_and_head_node(min
 
 
 def test_colliding_launch_template_names_are_refused_with_both_names() -> None:
-    from pcluster_pulumi.offline import plan
+    from pcluster_pulumi.engines.offline.plan import plan
 
     text = MINIMAL.replace("    - Name: q1\n", "    - Name: q1-c5\n") + ""
     text = text.replace(

@@ -135,11 +135,11 @@ def test_invalid_config_lists_every_located_problem() -> None:
     with pytest.raises(ValueError) as raised:
         load_cluster_spec("Image:\n  Os: alinux2023\nHeadNode: {}\n", "demo", {})
     message = str(raised.value)
-    assert "<spec>:3:" in message and "Scheduling" in message
+    assert "<string>:3:" in message and "Scheduling" in message
 
 
 def _plan_component(args: dict[str, Any], example: Path = EXAMPLE) -> Any:
-    from pcluster_pulumi.offline import plan
+    from pcluster_pulumi.engines.offline.plan import plan
 
     exported: dict[str, Any] = {}
 
@@ -185,6 +185,48 @@ def test_storage_ids_come_through_the_component() -> None:
     assert len(planned.outputs["efsIds"]) == 1
     assert len(planned.outputs["fsxIds"]) == 2  # a new Lustre file system and an existing ONTAP volume
     assert _plan_component({"spec": EXAMPLE.read_text()}).outputs["ebsIds"] == []
+
+
+BATCH_OUTPUTS = {
+    "batchComputeEnvironmentArn": "batch_compute_environment_arn",
+    "batchJobQueueArn": "batch_job_queue_arn",
+    "batchJobDefinitionArn": "batch_job_definition_arn",
+    "batchJobDefinitionMnpArn": "batch_job_definition_mnp_arn",
+    "ecrRepoName": "ecr_repo_name",
+    "codeBuildDockerImageBuilderProject": "code_build_docker_image_builder_project",
+    "batchUserRole": "batch_user_role",
+    "batchCliRequirements": "batch_cli_requirements",
+}
+
+
+def test_parallelclusters_batch_outputs_are_in_the_schema(schema: dict[str, Any]) -> None:
+    outputs = schema["resources"][TOKEN]["properties"]
+    assert {key: outputs[key]["type"] for key in BATCH_OUTPUTS} == dict.fromkeys(BATCH_OUTPUTS, "string")
+
+
+def _plan_batch_outputs(example: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The component's Batch outputs, and the outputs of the plain program (``Cluster`` inside), offline."""
+    from pcluster_pulumi.engines.offline.plan import plan
+
+    def program(spec: object, name: str, region: str) -> None:
+        cluster = Cluster(name, {"spec": example.read_text()})
+        for key, attribute in BATCH_OUTPUTS.items():
+            pulumi.export(key, getattr(cluster, attribute))
+
+    return plan(example, "demo", program=program).outputs, plan(example, "demo").outputs
+
+
+def test_batch_outputs_come_through_the_component() -> None:
+    outputs, inner = _plan_batch_outputs(ROOT / "examples" / "awsbatch.yaml")
+    assert outputs == {key: inner[key] for key in BATCH_OUTPUTS}
+    assert outputs["ecrRepoName"] == "pcluster-demo"
+    assert outputs["batchJobQueueArn"].startswith("arn:aws:batch:")
+    assert outputs["batchCliRequirements"] == "aws-parallelcluster-awsbatch-cli<2.0.0"
+
+
+def test_a_slurm_cluster_has_empty_batch_outputs() -> None:
+    outputs, _ = _plan_batch_outputs(EXAMPLE)
+    assert outputs == dict.fromkeys(BATCH_OUTPUTS, "")
 
 
 def test_the_plugin_host_starts_and_serves_the_schema_over_grpc() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pcluster_pulumi.cluster.facts import (
+from pcluster_pulumi.derive.facts import (
     InstanceTypeFacts,
     ami_key,
     ami_lookups,
@@ -11,7 +11,7 @@ from pcluster_pulumi.cluster.facts import (
 )
 from pcluster_pulumi.spec.loader import load_spec
 
-from .conftest import MINIMAL, named
+from ..plans import MINIMAL, named
 
 
 def test_every_distinct_subnet_and_instance_type_is_requested_once() -> None:

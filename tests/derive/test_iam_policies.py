@@ -7,10 +7,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcluster_pulumi.cluster import policies
-from pcluster_pulumi.cluster.launch_policy import fleet_statements
+from pcluster_pulumi.derive import iam_policies
+from pcluster_pulumi.derive.launch_policy import fleet_statements
 
-from .conftest import MINIMAL, context
+from ..plans import MINIMAL, context
 
 #: The only actions allowed on ``"Resource": "*"``: AWS cannot scope them to a resource.
 UNSCOPABLE = {
@@ -37,7 +37,7 @@ def head(
 ) -> dict:  # type: ignore[type-arg]
     ctx = context(text)
     return by_sid(
-        policies.head_node_statements(
+        iam_policies.head_node_statements(
             ctx, bucket="bkt", prefix="pcluster-pulumi/demo/", hosted_zone_id=zone, log_group_name=log
         )
     )
@@ -100,14 +100,14 @@ def test_secrets_are_readable_by_arn_only_and_ssm_parameters_use_ssm() -> None:
         "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:munge-AbCdEf",
     }
     compute = by_sid(
-        policies.compute_node_statements(context(text), bucket="b", prefix="p/", log_group_name=None)
+        iam_policies.compute_node_statements(context(text), bucket="b", prefix="p/", log_group_name=None)
     )
     assert compute["ClusterSecrets"]["Resource"] == statements["ClusterSecrets"]["Resource"]
 
 
 def test_compute_nodes_only_look_up_their_node_name_and_report_status() -> None:
     compute = by_sid(
-        policies.compute_node_statements(context(), bucket="b", prefix="p/", log_group_name=None)
+        iam_policies.compute_node_statements(context(), bucket="b", prefix="p/", log_group_name=None)
     )
     assert compute["NodesTableLookup"]["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
     assert not any(
@@ -168,7 +168,7 @@ def test_s3_access_reads_or_writes_only_the_named_bucket_and_keys() -> None:
         S3Access(bucket_name="data", key_name="inputs/*"),
         S3Access(bucket_name="results", enable_write_access=True),
     ]
-    statements = by_sid(policies.s3_access_statements(context(), entries))
+    statements = by_sid(iam_policies.s3_access_statements(context(), entries))
     assert statements["S3AccessRead"]["Resource"] == ["arn:aws:s3:::data/inputs/*", "arn:aws:s3:::results/*"]
     assert statements["S3AccessWrite"]["Resource"] == "arn:aws:s3:::results/*"
     assert statements["S3AccessList"]["Resource"] == ["arn:aws:s3:::data", "arn:aws:s3:::results"]
@@ -176,11 +176,13 @@ def test_s3_access_reads_or_writes_only_the_named_bucket_and_keys() -> None:
 
 def test_china_regions_use_their_partition_and_ec2_principal() -> None:
     ctx = context(partition="aws-cn", dns_suffix="amazonaws.com.cn", region="cn-north-1")
-    assert policies.assume_role_policy(ctx)["Statement"][0]["Principal"] == {
+    assert iam_policies.assume_role_policy(ctx)["Statement"][0]["Principal"] == {
         "Service": "ec2.amazonaws.com.cn"
     }
     statements = by_sid(
-        policies.head_node_statements(ctx, bucket="b", prefix="p/", hosted_zone_id=None, log_group_name=None)
+        iam_policies.head_node_statements(
+            ctx, bucket="b", prefix="p/", hosted_zone_id=None, log_group_name=None
+        )
     )
     assert statements["StatusTable"]["Resource"].startswith("arn:aws-cn:dynamodb:cn-north-1:")
 
@@ -199,8 +201,10 @@ def test_no_statement_allows_star_actions_and_star_resources_only_for_unscopable
     )
     ctx = context(text, name=name)
     documents = [
-        policies.head_node_statements(ctx, bucket="b", prefix="p/", hosted_zone_id=zone, log_group_name="g"),
-        policies.compute_node_statements(ctx, bucket="b", prefix="p/", log_group_name="g"),
+        iam_policies.head_node_statements(
+            ctx, bucket="b", prefix="p/", hosted_zone_id=zone, log_group_name="g"
+        ),
+        iam_policies.compute_node_statements(ctx, bucket="b", prefix="p/", log_group_name="g"),
         fleet_statements(
             ctx, launch_template_ids=["lt-1"], security_group_ids=["sg-1"], image_ids=["ami-1"],
             placement_group_names=[], role_arns=["arn:aws:iam::1:role/x"],
@@ -233,12 +237,12 @@ def test_nodes_may_read_exactly_their_own_s3_custom_action_scripts() -> None:
         "Resource": ["arn:aws:s3:::other/post.sh", "arn:aws:s3:::scripts/head/pre.sh"],
     }
     compute = by_sid(
-        policies.compute_node_statements(
+        iam_policies.compute_node_statements(
             context(text), bucket="b", prefix="p/", log_group_name=None, queue_name="q1"
         )
     )
     assert compute["CustomActionScripts"]["Resource"] == "arn:aws:s3:::scripts/q1.sh"
     assert "CustomActionScripts" not in head()
     assert "CustomActionScripts" not in by_sid(
-        policies.compute_node_statements(context(text), bucket="b", prefix="p/", log_group_name=None)
+        iam_policies.compute_node_statements(context(text), bucket="b", prefix="p/", log_group_name=None)
     )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pcluster_pulumi.contract.config import NodeConfig
-from pcluster_pulumi.mount_table import (
+from pcluster_pulumi.derive.mount_table import (
     COMPUTE,
     HEAD,
     INIT_SHARED_DIR,
@@ -22,7 +22,7 @@ from pcluster_pulumi.mount_table import (
 )
 from pcluster_pulumi.node.boot_steps import fstab_lines
 
-from .conftest import HEAD_IP, make_spec
+from ..cluster.storage.conftest import HEAD_IP, make_spec
 
 INTERNAL = [
     "/home",

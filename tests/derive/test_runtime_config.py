@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcluster_pulumi.contract.config import NodeConfig
-from pcluster_pulumi.runtime_config import RuntimeResources, parse_database_uri, render_runtime_config
+from pcluster_pulumi.derive.runtime_config import RuntimeResources, parse_database_uri, render_runtime_config
 
-from .conftest import EXAMPLES, MINIMAL, context
+from ..plans import EXAMPLES, MINIMAL, context
 
 RESOURCES = RuntimeResources(
     head_node_private_ip="10.0.0.10",

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pcluster_pulumi.derive.updates import Impact, UpdatePlan, config_data, plan_update
 from pcluster_pulumi.spec.loader import validate_text
-from pcluster_pulumi.updates import Impact, UpdatePlan, config_data, plan_update
 
 DEPLOYED = """\
 Region: us-east-1
@@ -649,7 +649,7 @@ def test_update_table_shows_list_keys_and_values_literally() -> None:
 
     from rich.console import Console
 
-    from pcluster_pulumi.stack_reports import plan_summary, update_table
+    from pcluster_pulumi.cli.reports import plan_summary, update_table
 
     plan = plan_of(
         edits(

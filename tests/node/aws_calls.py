@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from typing import Any
 
@@ -15,12 +16,14 @@ class CallCounter:
 
     def __init__(self, clients: Clients, services: tuple[str, ...] = ("ec2", "dynamodb", "route53")) -> None:
         self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
         for service in services:
             client = getattr(clients, service)
             client.meta.events.register("before-parameter-build", self._count)
 
     def _count(self, model: Any, **_: Any) -> None:
-        self.counts[f"{model.service_model.service_name}.{model.name}"] += 1
+        with self._lock:  # calls come from several threads at once
+            self.counts[f"{model.service_model.service_name}.{model.name}"] += 1
 
     def __getitem__(self, key: str) -> int:
         return self.counts[key]
@@ -37,14 +40,14 @@ def fail(
     Returns the list of params of the calls that were failed.
     """
     failed: list[dict[str, Any]] = []
-    last: list[dict[str, Any]] = [{}]
+    last = threading.local()  # the programs make independent calls from several threads
     service = client.meta.service_model.service_name
 
     def remember(params: dict[str, Any], **_: Any) -> None:
-        last[0] = dict(params)
+        last.params = dict(params)
 
     def handler(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        params = last[0]
+        params = getattr(last, "params", {})
         if when is not None and not when(params):
             return None
         failed.append(params)

@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pcluster_pulumi.node.storage_setup import CommandResult, StorageError
+from pcluster_pulumi.node.host import CommandResult, StorageError
 
 
 @dataclass

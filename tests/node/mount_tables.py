@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from pcluster_pulumi.mount_table import INTERNAL_EFS_NAME, ResolvedStorage, mount_table, runtime_mounts
+from pcluster_pulumi.derive.mount_table import INTERNAL_EFS_NAME, ResolvedStorage, mount_table, runtime_mounts
 from pcluster_pulumi.spec.loader import load_spec
 
 HEAD_IP = "10.0.1.10"

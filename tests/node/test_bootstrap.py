@@ -132,7 +132,8 @@ def test_bootstrap_takes_every_storage_path_from_the_mount_table() -> None:
     # the storage step and the shared-dir step read them from the runtime configuration.
     assert "/opt/pcluster-pulumi/shared" not in SCRIPT and "/opt/parallelcluster" not in SCRIPT
     assert 'node_setup storage "$ROLE"' in SCRIPT
-    assert SCRIPT.count("node_setup shared-dir") == 4  # compute + login on the head, then each node
+    # compute + login on the head, then each node's munge key (login nodes render their own slurm.conf)
+    assert SCRIPT.count("node_setup shared-dir") == 3
     assert "mount -a" not in SCRIPT and "/etc/exports" not in SCRIPT
 
 
@@ -159,7 +160,7 @@ def test_fstab_lines_follow_the_mount_table_and_roles() -> None:
     assert len(fstab_lines(MOUNTS, "head")) == 2
 
 
-def test_fstab_lines_honour_an_explicit_fstype_and_skip_local_directories() -> None:
+def test_fstab_lines_are_what_storage_writes_and_skip_local_directories() -> None:
     entries = [
         {
             "roles": ["head"],
@@ -168,6 +169,7 @@ def test_fstab_lines_honour_an_explicit_fstype_and_skip_local_directories() -> N
             "fstype": "ext4",
             "source": "/dev/sdf",
             "options": "_netdev",
+            "volumes": [{"volume_id": "vol-1", "device_name": "/dev/sdf"}],
         },
         {
             "roles": ["head"],
@@ -180,7 +182,7 @@ def test_fstab_lines_honour_an_explicit_fstype_and_skip_local_directories() -> N
         {"mount_dir": "/efs", "kind": "efs", "fstype": "efs", "source": "fs-1:/", "options": "_netdev,tls"},
     ]
     assert fstab_lines(entries, "head") == [
-        "/dev/sdf /ebs ext4 _netdev 0 0",
+        "/dev/sdf /ebs ext4 _netdev 0 2",
         "fs-1:/ /efs efs _netdev,tls 0 0",
     ]
 

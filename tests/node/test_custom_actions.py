@@ -59,9 +59,9 @@ def test_the_head_node_and_queue_scripts_round_trip_through_the_runtime_configur
         (
             {"on_node_start": [{"script": "ftp://h/x"}]},
             None,
-            r"\$\.head_node\.custom_actions\.on_node_start\[0\]\.script: must be an s3:// or https:// URL",
+            r"\$\.head_node\.custom_actions\.on_node_start\[0\]\.script: 'ftp://h/x' is neither s3:// nor https://",
         ),
-        ({"on_node_start": [{"script": "s3://bucket"}]}, None, "must name an object"),
+        ({"on_node_start": [{"script": "s3://bucket"}]}, None, "names no object: use s3://BUCKET/KEY"),
         ({"on_boot": []}, None, r"\$\.head_node\.custom_actions: unknown key\(s\) on_boot"),
         (
             None,

@@ -56,7 +56,7 @@ def test_both_spellings_are_exported_and_the_file_is_readable_by_sh() -> None:
             ],
         ),
         ("compute", ["pcluster-pulumi-ephemeral", "pcluster-pulumi-slurmd"]),
-        ("login", ["pcluster-pulumi-ephemeral"]),
+        ("login", ["pcluster-pulumi-ephemeral", "pcluster-pulumi-login-lifecycle"]),
     ],
 )
 def test_every_daemon_of_the_role_reads_the_proxy_environment(role: str, units: list[str]) -> None:

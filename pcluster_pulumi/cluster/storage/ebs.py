@@ -19,7 +19,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.deletion import ebs_volume_args, policy_options, storage_policy
+from pcluster_pulumi.cluster.deletion import policy_options
+from pcluster_pulumi.derive.deletion import ebs_volume_args, storage_policy
 from pcluster_pulumi.spec.model import EbsSettings, SharedStorage
 
 __all__ = ["EbsAttachments", "EbsStorage", "HeadVolume", "volume_args"]

@@ -18,7 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.deletion import DELETE, policy_options
+from pcluster_pulumi.cluster.deletion import policy_options
+from pcluster_pulumi.derive.deletion import DELETE
 from pcluster_pulumi.spec.model import ClusterSpec, EfsSettings
 
 __all__ = ["EfsStorage", "efs_args", "internal_efs_args", "mount_target_subnets"]

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.deletion import fsx_backup_args, policy_options, storage_policy
+from pcluster_pulumi.cluster.deletion import policy_options
+from pcluster_pulumi.derive.deletion import fsx_backup_args, storage_policy
 from pcluster_pulumi.spec.model import ClusterSpec, FsxLustreSettings, SharedStorage
 
 __all__ = [

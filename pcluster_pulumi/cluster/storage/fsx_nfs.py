@@ -19,8 +19,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.deletion import fsx_backup_args, policy_options
-from pcluster_pulumi.cluster.storage_fsx import FsxStorage, nested
+from pcluster_pulumi.cluster.deletion import policy_options
+from pcluster_pulumi.cluster.storage.fsx import FsxStorage, nested
+from pcluster_pulumi.derive.deletion import fsx_backup_args
 from pcluster_pulumi.spec.model import SharedStorage
 
 __all__ = ["FsxOntapStorage", "FsxOpenZfsStorage", "ontap_names"]

@@ -21,19 +21,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from pcluster_pulumi.cluster.deletion import DELETE, storage_policy
-from pcluster_pulumi.cluster.storage_ebs import EbsAttachments, EbsStorage, HeadVolume
-from pcluster_pulumi.cluster.storage_efs import EfsStorage, efs_args, internal_efs_args, mount_target_subnets
-from pcluster_pulumi.cluster.storage_fsx import (
+from pcluster_pulumi.cluster.storage.ebs import EbsAttachments, EbsStorage, HeadVolume
+from pcluster_pulumi.cluster.storage.efs import EfsStorage, efs_args, internal_efs_args, mount_target_subnets
+from pcluster_pulumi.cluster.storage.fsx import (
     FileCacheStorage,
     FsxLustreStorage,
     FsxStorage,
     fsx_subnet,
     resource_key,
 )
-from pcluster_pulumi.cluster.storage_fsx_nfs import FsxOntapStorage, FsxOpenZfsStorage
-from pcluster_pulumi.cluster.storage_network import StorageNetwork, StorageSecurityGroup
-from pcluster_pulumi.mount_table import (
+from pcluster_pulumi.cluster.storage.fsx_nfs import FsxOntapStorage, FsxOpenZfsStorage
+from pcluster_pulumi.cluster.storage.network import StorageNetwork, StorageSecurityGroup
+from pcluster_pulumi.derive.deletion import DELETE, storage_policy
+from pcluster_pulumi.derive.mount_table import (
     INTERNAL_EFS_NAME,
     ResolvedStorage,
     ebs_device_names,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pulumi import automation as auto
 
 if TYPE_CHECKING:
-    from pcluster_pulumi.automation import Backend
+    from pcluster_pulumi.engines.automation.stack import Backend
 
 __all__ = [
     "INSTALL_HINT",

@@ -5,12 +5,13 @@ so the cluster is declared in this process from a validated spec; no project dir
 ``__main__.py`` or virtualenv is involved. The Pulumi CLI binary is still required: the
 Automation API drives it for every operation (see ``find_pulumi``). Usable without our CLI::
 
-    from pcluster_pulumi.automation import ClusterStack
+    from pcluster_pulumi.engines.automation.stack import ClusterStack
 
     stack = ClusterStack("demo", "cluster.yaml")        # path, YAML text or ClusterSpec
     print(stack.preview().change_summary)
     result = stack.up(on_event=print)
     print(result.outputs["headNodePrivateIp"].value)
+    print(stack.head_node_update(result.outputs).line())  # waits for the head node to apply it
 
 Defaults that make an unattended run safe: state in a local file backend
 (``~/.pcluster-pulumi/state``, no Pulumi Cloud account needed; ``backend_url`` or
@@ -25,15 +26,19 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import yaml
 from pulumi import automation as auto
 
-from pcluster_pulumi.pulumi_errors import (
+from pcluster_pulumi.contract.names import PROJECT
+from pcluster_pulumi.contract.update_report import ITEM_ID, RUNTIME_CONFIG_KEY, UpdateReport, wait_for_report
+from pcluster_pulumi.engines.automation.errors import (
     INSTALL_HINT,
     DeployError,
     PassphraseMissing,
@@ -44,6 +49,7 @@ from pcluster_pulumi.pulumi_errors import (
 )
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec
+from pcluster_pulumi.spec.source import resolve_source
 
 __all__ = [
     "SPEC_OUTPUT",
@@ -62,8 +68,6 @@ __all__ = [
 
 #: Name of the stack output holding the cluster config exactly as it was deployed.
 SPEC_OUTPUT = "clusterConfig"
-#: The stack's project; the same as the repository's ``Pulumi.yaml`` (``program.PROJECT``).
-PROJECT = "pcluster-pulumi"
 _DIY_SCHEMES = ("file://", "s3://", "gs://", "azblob://", "postgres://")
 
 EventHandler = Callable[[auto.EngineEvent], None]
@@ -85,11 +89,30 @@ def pulumi_command(env: Mapping[str, str] | None = None, home: Path | None = Non
     if binary is None:
         raise PulumiNotInstalled(f"the Pulumi CLI is not installed (no `pulumi` on PATH): {INSTALL_HINT}")
     try:
-        return auto.PulumiCommand(root=str(binary.parent.parent))
+        return _command_for(binary)
     except FileNotFoundError:
         raise PulumiNotInstalled(f"the Pulumi CLI at {binary} cannot be run: {INSTALL_HINT}") from None
     except auto.InvalidVersionError as error:
         raise DeployError(f"unsupported Pulumi CLI at {binary}: {error}; upgrade: {INSTALL_HINT}") from None
+
+
+def _command_for(binary: Path) -> auto.PulumiCommand:
+    """``PulumiCommand`` for the binary wherever it lives.
+
+    The SDK runs ``<root>/bin/pulumi`` (or ``pulumi`` from PATH): a binary in a folder not named
+    ``bin`` (``/opt/pulumi/pulumi``, a CI tool cache) gets a private ``bin/`` link for the SDK's
+    version check, then runs by its own path, whose folder the SDK puts first on PATH so the
+    language plugins shipped next to it are the ones used.
+    """
+    if binary.parent.name == "bin":
+        return auto.PulumiCommand(root=str(binary.parent.parent))
+    with tempfile.TemporaryDirectory(prefix="pcluster-pulumi-cli-") as root:
+        link = Path(root) / "bin" / "pulumi"
+        link.parent.mkdir()
+        link.symlink_to(binary.resolve())
+        command = auto.PulumiCommand(root=root)
+    command.command = str(binary)
+    return command
 
 
 @dataclass(frozen=True)
@@ -139,12 +162,12 @@ def resolve_region(spec_region: str | None, env: Mapping[str, str] | None = None
 
 
 def _read_config(config: str | os.PathLike[str] | ClusterSpec) -> str:
-    """The config text as the user gave it: a path, YAML text, or a spec (dumped as YAML)."""
-    if isinstance(config, ClusterSpec):
-        return yaml.safe_dump(config.to_dict(), sort_keys=False)
-    if isinstance(config, os.PathLike) or ("\n" not in config and os.path.isfile(config)):
-        return Path(config).read_text(encoding="utf-8")
-    return config
+    """The config text as the user gave it: a path, YAML text (``spec.source``'s one rule), or a
+    spec (dumped as YAML)."""
+    resolved = resolve_source(config)
+    if isinstance(resolved, ClusterSpec):
+        return yaml.safe_dump(resolved.to_dict(), sort_keys=False)
+    return resolved.text
 
 
 class ClusterStack:
@@ -171,8 +194,9 @@ class ClusterStack:
         self.home = home
         self.backend = resolve_backend(backend_url, self.env, home)
         self.passphrase = passphrase
+        # The spec from the source itself, so problems name the user's file, not "<string>".
+        self.spec = load_spec(config, cluster_name=name) if config is not None else None
         self.spec_text = _read_config(config) if config is not None else None
-        self.spec = load_spec(self.spec_text, cluster_name=name) if self.spec_text is not None else None
         self._region = region
 
     @property
@@ -249,6 +273,7 @@ class ClusterStack:
 
     def program(self) -> None:
         """The inline program: the repository's ``build`` plus the config it was built from."""
+        # start-up: the program (pulumi_aws) loads only when Pulumi runs it.
         import pulumi
 
         from pcluster_pulumi.program import build
@@ -321,6 +346,57 @@ class ClusterStack:
         stack = self._stack(create=False)
         with translate_errors(self.name, self.backend):
             return dict(stack.outputs())
+
+    def head_node_report(self, outputs: Mapping[str, Any] | None = None) -> UpdateReport | None:
+        """The head node's last update report as it stands now (no waiting); None without one."""
+        where = self._report_location(outputs)
+        return where[1]() if where else None
+
+    def head_node_update(
+        self,
+        outputs: Mapping[str, Any] | None = None,
+        *,
+        timeout: float = 900,
+        interval: float = 5,
+        on_report: Callable[[UpdateReport | None], None] | None = None,
+    ) -> UpdateReport | None:
+        """Wait for the head node's report on the runtime configuration the last ``up`` wrote.
+
+        The head node's keeper applies a new configuration live and reports in the status table
+        (``contract/update_report.py``); this reads the configuration object's ETag from the
+        bucket and polls until the report about it is final (APPLIED or FAILED), or raises
+        ``UpdateWaitTimeout``. ``outputs`` defaults to the stack's; clusters without a status
+        table (AWS Batch) return None at once. Needs AWS credentials, not the Pulumi CLI.
+        """
+        where = self._report_location(outputs)
+        if where is None:
+            return None
+        etag, read = where
+        return wait_for_report(read, etag(), timeout=timeout, interval=interval, on_report=on_report)
+
+    def _report_location(
+        self, outputs: Mapping[str, Any] | None
+    ) -> tuple[Callable[[], str], Callable[[], UpdateReport | None]] | None:
+        """(the configuration object's ETag, the report) readers; None without a status table."""
+        given = outputs if outputs is not None else self.outputs()
+        values = {key: getattr(value, "value", value) for key, value in given.items()}
+        table, bucket = values.get("statusTable"), values.get("clusterBucket")
+        prefix = values.get("artifactPrefix")
+        if not (table and bucket and prefix is not None):
+            return None
+        region = str(values.get("region") or self.region)
+        s3 = boto3.client("s3", region_name=region)
+        dynamodb = boto3.client("dynamodb", region_name=region)
+
+        def etag() -> str:
+            return str(s3.head_object(Bucket=bucket, Key=f"{prefix}{RUNTIME_CONFIG_KEY}")["ETag"]).strip('"')
+
+        def read() -> UpdateReport | None:
+            key = {"Id": {"S": ITEM_ID}}
+            item = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+            return UpdateReport.from_item(item) if item else None
+
+        return etag, read
 
     def deployed_config(self) -> str | None:
         """The config text of the last successful ``up``, or None for a new cluster."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pcluster_pulumi.cluster.facts import (
+from pcluster_pulumi.derive.facts import (
     AmiFacts,
     ClusterFacts,
     InstanceTypeFacts,
@@ -28,12 +28,16 @@ from pcluster_pulumi.cluster.facts import (
     facts_request,
 )
 from pcluster_pulumi.spec.model import ClusterSpec
+from pcluster_pulumi.spec.problems import SpecError, shorten
+from pcluster_pulumi.spec.source import read_config_file
+from pcluster_pulumi.spec.yaml_limits import check_limits
 
 __all__ = ["FactsFileError", "OfflineFacts", "cluster_facts", "instance_type_facts", "load_facts_file"]
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_VPC = "vpc-0123456789abcdef0"
+DEFAULT_RESERVATION_TYPE = "c5.xlarge"
 
 _SIZE_VCPUS = {
     "nano": 2, "micro": 2, "small": 2, "medium": 2, "large": 2, "xlarge": 4, "2xlarge": 8, "3xlarge": 12,
@@ -84,10 +88,11 @@ INSTANCE_KEYS = (
 _TOP_KEYS = {
     "region": str, "account_id": str, "partition": str, "dns_suffix": str, "subnets": dict,
     "instance_types": dict, "amis": dict, "hosted_zones": dict, "instance_profiles": dict,
-    "elastic_ips": dict,
+    "elastic_ips": dict, "capacity_reservations": dict,
 }  # fmt: skip
-_SUBNET_KEYS = ("vpc_id", "availability_zone")
+_SUBNET_KEYS = ("vpc_id", "availability_zone", "internet_gateway")
 _AMI_KEYS = ("image_id", "architecture", "root_device_name", "name")
+_RESERVATION_KEYS = ("instance_type", "availability_zone")
 
 
 class FactsFileError(ValueError):
@@ -140,6 +145,7 @@ class OfflineFacts:
     hosted_zones: dict[str, str] = field(default_factory=dict)
     instance_profiles: dict[str, str] = field(default_factory=dict)
     elastic_ips: dict[str, str] = field(default_factory=dict)
+    capacity_reservations: dict[str, dict[str, Any]] = field(default_factory=dict)
     _azs: dict[str, str] = field(default_factory=dict, repr=False)
 
     def partition_facts(self) -> tuple[str, str]:
@@ -153,11 +159,17 @@ class OfflineFacts:
         return self.partition or default[0], self.dns_suffix or default[1]
 
     def subnet(self, subnet_id: str) -> dict[str, Any]:
-        """A subnet's VPC and AZ; new subnets get the next AZ letter."""
+        """A subnet's VPC and AZ (new subnets get the next AZ letter); private unless the file says
+        ``internet_gateway: true`` (a login pool's load balancer is then internet-facing)."""
         given = self.subnets.get(subnet_id, {})
         if subnet_id not in self._azs:
             self._azs[subnet_id] = f"{self.region}{'abcdef'[len(self._azs) % 6]}"
-        return {"vpc_id": DEFAULT_VPC, "availability_zone": self._azs[subnet_id], **given}
+        return {
+            "vpc_id": DEFAULT_VPC,
+            "availability_zone": self._azs[subnet_id],
+            "internet_gateway": False,
+            **given,
+        }
 
     def ami(self, key: str, architecture: str, os_name: str | None) -> dict[str, Any]:
         """An AMI for a key (``ami-…`` or ``official:<os>:<arch>``)."""
@@ -175,6 +187,11 @@ class OfflineFacts:
         """Allocation id of an existing Elastic IP."""
         return self.elastic_ips.get(public_ip) or f"eipalloc-{_hex(public_ip)}"
 
+    def capacity_reservation(self, reservation_id: str) -> dict[str, Any]:
+        """An existing capacity reservation's instance type and AZ (the file's, else a plausible one)."""
+        return {"instance_type": DEFAULT_RESERVATION_TYPE, "availability_zone": f"{self.region}a",
+                **self.capacity_reservations.get(reservation_id, {})}  # fmt: skip
+
 
 def _check_keys(where: str, data: Mapping[str, Any], allowed: tuple[str, ...] | set[str]) -> None:
     for key in data:
@@ -186,13 +203,19 @@ def _check_keys(where: str, data: Mapping[str, Any], allowed: tuple[str, ...] | 
 
 def load_facts_file(path: str | Path) -> OfflineFacts:
     """Read a facts YAML file; unknown keys and wrong shapes are refused with the key's path."""
+    # start-up: YAML loads only when a facts file is given.
     import yaml
 
     source = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise FactsFileError(f"{source}: cannot read: {exc.strerror}") from None
+        text = read_config_file(path).text  # size limit, UTF-8, one sentence naming the file
+    except SpecError as exc:
+        raise FactsFileError(str(exc)) from None
+    limit = check_limits(text)  # alias bombs and recursion, before safe_load expands them
+    if limit is not None:
+        raise FactsFileError(f"{source}:{limit.line}:{limit.column}: {limit.message}")
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -205,13 +228,37 @@ def load_facts_file(path: str | Path) -> OfflineFacts:
     for key, kind in _TOP_KEYS.items():
         if key in data and not isinstance(data[key], kind):
             raise FactsFileError(f"{source}: {key}: expected a {'mapping' if kind is dict else 'string'}")
-    nested = {"subnets": _SUBNET_KEYS, "instance_types": INSTANCE_KEYS, "amis": _AMI_KEYS}
+    nested = {"subnets": _SUBNET_KEYS, "instance_types": INSTANCE_KEYS, "amis": _AMI_KEYS,
+              "capacity_reservations": _RESERVATION_KEYS}  # fmt: skip
     for section, keys in nested.items():
         for name, entry in (data.get(section) or {}).items():
             if not isinstance(entry, dict):
                 raise FactsFileError(f"{source}: {section}.{name}: expected a mapping")
             _check_keys(f"{source}: {section}.{name}", entry, keys)
+            _check_types(f"{source}: {section}.{name}", entry)
     return OfflineFacts(**{k: v for k, v in data.items()})
+
+
+#: The type of each nested facts value (anything not listed is a string).
+_VALUE_KINDS: dict[str, tuple[type, ...]] = {
+    "vcpus": (int,), "memory_mib": (int,), "default_cores": (int,), "threads_per_core": (int,),
+    "gpu_count": (int,), "max_network_cards": (int,), "instance_store_disks": (int,),
+    "efa_supported": (bool,), "architectures": (list,), "internet_gateway": (bool,),
+}  # fmt: skip
+_KIND_NAMES = {int: "a whole number", bool: "true or false", list: "a list", str: "a string"}
+
+
+def _check_types(where: str, entry: Mapping[str, Any]) -> None:
+    """Each value has the type its invoke answer needs (a wrong one would fail deep in Pulumi)."""
+    for key, value in entry.items():
+        kinds = _VALUE_KINDS.get(key, (str,))
+        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        if wrong or (key == "architectures" and not all(isinstance(a, str) for a in value)):
+            raise FactsFileError(
+                f"{where}.{key}: expected {_KIND_NAMES[kinds[0]]}"
+                + (" of strings" if key == "architectures" else "")
+                + f", got {type(value).__name__} {shorten(repr(value))}"
+            )
 
 
 def cluster_facts(spec: ClusterSpec, offline: OfflineFacts | None = None) -> ClusterFacts:
@@ -237,7 +284,8 @@ def cluster_facts(spec: ClusterSpec, offline: OfflineFacts | None = None) -> Clu
     subnets = {}
     for subnet_id in request.subnets:
         found = offline.subnet(subnet_id)
-        subnets[subnet_id] = SubnetFacts(subnet_id, found["vpc_id"], found["availability_zone"])
+        public = subnet_id in request.login_subnets and bool(found["internet_gateway"])
+        subnets[subnet_id] = SubnetFacts(subnet_id, found["vpc_id"], found["availability_zone"], public)
     zones = {}
     if request.hosted_zone_id:
         zones[request.hosted_zone_id] = offline.hosted_zones.get(request.hosted_zone_id, "example.com.")

@@ -11,13 +11,14 @@ another's inputs. A read of existing storage (``Resource.get``) is answered by
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
 from pulumi.runtime import mocks
 
-from pcluster_pulumi.cluster.facts_offline import OfflineFacts, instance_type_facts
-from pcluster_pulumi.cluster.storage_offline import computed_outputs, read_state
+from pcluster_pulumi.engines.offline.facts import OfflineFacts, instance_type_facts
+from pcluster_pulumi.engines.offline.storage_facts import computed_outputs, read_state
 
 __all__ = ["PlanMocks"]
 
@@ -58,6 +59,8 @@ class PlanMocks(mocks.Mocks):
         if token == "aws:ec2/getSubnet:getSubnet":
             s = f.subnet(a["id"])
             return {"id": a["id"], "vpcId": s["vpc_id"], "availabilityZone": s["availability_zone"]}
+        if token == "aws:ec2/getRouteTables:getRouteTables":
+            return self._route_tables(a)
         if token == "aws:ec2/getInstanceType:getInstanceType":
             t = instance_type_facts(a["instanceType"], f.instance_types.get(a["instanceType"]))
             gpus = [
@@ -96,9 +99,25 @@ class PlanMocks(mocks.Mocks):
         if token == "aws:iam/getInstanceProfile:getInstanceProfile":
             role = f.instance_profile_role(a["name"], partition)
             return {"id": a["name"], "name": a["name"], "roleArn": role}
+        if token == "aws:cloudcontrol/getResource:getResource":
+            found = f.capacity_reservation(a["identifier"])
+            zone = found["availability_zone"]
+            properties = {"InstanceType": found["instance_type"], "AvailabilityZone": zone}
+            return {"id": a["identifier"], "identifier": a["identifier"], "typeName": a["typeName"],
+                    "properties": json.dumps(properties)}  # fmt: skip
         if token == "aws:ec2/getElasticIp:getElasticIp":
             return {"id": f.elastic_ip(a["publicIp"]), "publicIp": a["publicIp"]}
         raise NotImplementedError(f"offline plan has no answer for invoke {token}")
+
+    def _route_tables(self, a: dict[str, Any]) -> dict[str, Any]:
+        """Route tables of a subnet: each subnet has its own; it routes to an IGW as the facts say."""
+        filters = {flt["name"]: flt["values"] for flt in a.get("filters", [])}
+        subnets = filters.get("association.subnet-id") or []
+        if not subnets:  # the VPC's main table: never reached, every subnet has its own
+            return {"id": "main", "ids": []}
+        public = bool(self.facts.subnet(subnets[0])["internet_gateway"])
+        found = [] if "route.gateway-id" in filters and not public else [f"rtb-{_suffix(subnets[0])}"]
+        return {"id": subnets[0], "ids": found}
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         """Echo the inputs, add the computed outputs the program reads, id ``<name>-id``; answer reads."""
@@ -138,6 +157,11 @@ class PlanMocks(mocks.Mocks):
             out.update(
                 allocationId=f"eipalloc-{_suffix(name)}",
                 publicIp=f"203.0.113.{int(_suffix(name), 16) % 254 + 1}",
+            )
+        elif args.typ == "aws:lb/loadBalancer:LoadBalancer":
+            scheme = "internal-" if inputs.get("internal") else ""
+            out["dnsName"] = (
+                f"{scheme}{inputs.get('name', name)}-{_suffix(name)}.elb.{f.region}.amazonaws.com"
             )
         elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             out["latestVersion"] = 1

@@ -1,7 +1,7 @@
 """Offline ``plan``: run the Pulumi program under mocks and record every resource it declares.
 
 No credentials and no Pulumi CLI are needed. ``program.build`` runs against a recording mock
-monitor; invokes are answered from ``cluster/facts_offline.py`` (documented, plausible facts,
+monitor; invokes are answered from ``engines/offline/facts.py`` (documented, plausible facts,
 overridable with a facts file) and each created resource gets the computed outputs the
 program reads (``arn``, ``zoneId``, generated names…), derived deterministically from its
 logical name, so two plans of one spec are byte-identical.
@@ -29,12 +29,14 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks, rpc
 
-from pcluster_pulumi.cluster.facts_offline import OfflineFacts
-from pcluster_pulumi.cluster.plan_mocks import PlanMocks
-from pcluster_pulumi.program import PROJECT, build
+from pcluster_pulumi.contract.names import PROJECT
+from pcluster_pulumi.engines.offline.facts import OfflineFacts
+from pcluster_pulumi.engines.offline.mocks import PlanMocks
+from pcluster_pulumi.program import build
 from pcluster_pulumi.spec.loader import SpecSource, load_spec
+from pcluster_pulumi.spec.source import is_path_source
 
-__all__ = ["Plan", "PlanError", "default_cluster_name", "plan", "render_plan"]
+__all__ = ["Plan", "PlanError", "Recorded", "default_cluster_name", "plan", "record", "render_plan"]
 
 REDACTED = "[secret]"
 UNKNOWN = "[unknown]"
@@ -143,7 +145,10 @@ class Plan:
 
 
 #: The pulumi_aws modules the program declares resources from (storage and accounting included).
-_AWS_MODULES = ("cloudwatch", "dynamodb", "ebs", "ec2", "efs", "fsx", "iam", "rds", "route53", "s3", "vpc")
+_AWS_MODULES = (
+    "autoscaling", "batch", "cloudwatch", "codebuild", "dynamodb", "ebs", "ec2", "ecr", "efs", "fsx", "iam",
+    "lb", "rds", "route53", "s3", "vpc",
+)  # fmt: skip
 
 
 @functools.cache
@@ -153,6 +158,7 @@ def _settle_imports() -> None:
     pulumi_aws builds hundreds of thousands of long-lived objects; without ``gc.freeze`` every
     full collection during a plan rescans them all (about 0.3 s each, half a plan's time).
     """
+    # start-up: loaded only on the path that needs it.
     import pulumi_aws as aws
 
     for module in _AWS_MODULES:
@@ -181,7 +187,7 @@ def plan(
     if name is None:
         name = (
             default_cluster_name(spec)
-            if isinstance(spec, (str, os.PathLike)) and "\n" not in str(spec)
+            if isinstance(spec, (str, os.PathLike)) and is_path_source(spec)
             else "cluster"
         )
     cluster_spec = load_spec(spec, cluster_name=name)
@@ -189,33 +195,53 @@ def plan(
     facts = dataclasses.replace(facts or OfflineFacts(), _azs={})
     if cluster_spec.region:
         facts.region = cluster_spec.region
-    monitor = PlanMonitor(PlanMocks(facts, cluster_spec.image.os))
+    resources, outputs, warnings = record(
+        lambda: program(cluster_spec, name, facts.region),
+        PlanMocks(facts, cluster_spec.image.os),
+        project=PROJECT,
+        stack=name,
+    )
+    return Plan(name, resources, outputs, warnings)
+
+
+def record(
+    run: Callable[[], Any], plan_mocks: mocks.Mocks, *, project: str, stack: str
+) -> tuple[list[Recorded], dict[str, Any], list[str]]:
+    """Run a Pulumi program under mocks: (resources sorted by URN, stack outputs, warnings logged).
+
+    Shared by ``plan`` and ``pcluster_pulumi.testing.run_program`` (users' own programs).
+    """
+    _settle_imports()
+    monitor = PlanMonitor(plan_mocks)
     warnings = _Warnings()
-    logger = logging.getLogger(f"pcluster_pulumi.offline.{id(monitor)}")
+    logger = logging.getLogger(f"pcluster_pulumi.engines.offline.plan.{id(monitor)}")
     logger.propagate = False
     logger.addHandler(warnings)
-    pulumi.runtime.reset_options(project=PROJECT, stack=name, preview=False)
-    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=name, preview=False, monitor=monitor, logger=logger)
+    pulumi.runtime.reset_options(project=project, stack=stack, preview=False)
+    mocks.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
+    )
     outputs: dict[str, Any] = {}
 
     @pulumi.runtime.test
-    def run() -> pulumi.Output[Any]:
-        program(cluster_spec, name, facts.region)
+    def body() -> pulumi.Output[Any]:
+        run()
         root = pulumi.runtime.get_root_resource()
         exports = root.outputs if root is not None else {}  # type: ignore[attr-defined]
         return pulumi.Output.all(**exports).apply(outputs.update)
 
-    run()
+    body()
     resources = sorted(monitor.recorded, key=lambda r: r.urn)
     urns = Counter(r.urn for r in resources)
     duplicates = sorted(u for u, n in urns.items() if n > 1)
     if duplicates:
         raise PlanError(f"two resources share a URN (the engine would refuse): {duplicates[0]}")
-    return Plan(name, resources, _plain(outputs), warnings.messages)
+    return resources, _plain(outputs), warnings.messages
 
 
 def render_plan(result: Plan, console: Any = None, *, warnings: bool = False) -> None:
     """Print the plan for people: the component tree, counts by type, the stack outputs (and warnings)."""
+    # start-up: loaded only on the path that needs it.
     from rich.console import Console
     from rich.table import Table
     from rich.tree import Tree

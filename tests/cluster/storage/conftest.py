@@ -17,8 +17,8 @@ import pytest
 import yaml
 from pulumi.runtime import mocks, rpc
 
-from pcluster_pulumi.cluster.shared_storage import StorageNetwork
-from pcluster_pulumi.cluster.storage_offline import computed_outputs, read_state
+from pcluster_pulumi.cluster.storage.shared import StorageNetwork
+from pcluster_pulumi.engines.offline.storage_facts import computed_outputs, read_state
 from pcluster_pulumi.spec.loader import load_spec
 from pcluster_pulumi.spec.model import ClusterSpec
 

@@ -15,9 +15,9 @@ from pcluster_pulumi.cluster.accounting import (
     accounting_config,
     database_subnets,
 )
-from pcluster_pulumi.cluster.storage_offline import computed_outputs
 from pcluster_pulumi.contract.config import Accounting
 from pcluster_pulumi.contract.config_reader import Reader
+from pcluster_pulumi.engines.offline.storage_facts import computed_outputs
 from pcluster_pulumi.spec.model import ClusterSpec
 
 from .conftest import HEAD_SUBNET, OTHER_SUBNET, QUEUE_SUBNET, SUBNET_AZS, VPC, Run, make_spec

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from pcluster_pulumi.cluster.accounting import SlurmAccounting, accounting_mode
-from pcluster_pulumi.cluster.deletion import Fate, plan_destroy
-from pcluster_pulumi.cluster.shared_storage import SharedStorage, StorageNetwork
-from pcluster_pulumi.cluster.storage_fsx import resource_key
-from pcluster_pulumi.mount_table import NODE_TYPES, normalize_mount_dir
+from pcluster_pulumi.cluster.storage.fsx import resource_key
+from pcluster_pulumi.cluster.storage.shared import SharedStorage, StorageNetwork
+from pcluster_pulumi.derive.deletion import Fate, plan_destroy
+from pcluster_pulumi.derive.mount_table import HEAD, NODE_TYPES, normalize_mount_dir
 from pcluster_pulumi.spec.loader import load_spec
 
 from .conftest import HEAD_IP, SUBNET_AZS, VPC, Run
@@ -73,9 +73,11 @@ def test_corpus_config_builds_storage_and_accounting(build: Build, file: str) ->
     assert all(r.parent != "storage-test" for r in run.records if r.type.startswith("aws:")), (
         "every resource has a component parent"
     )
+    # An AWS Batch cluster's only node of ours is the head node (its jobs mount from their environment).
+    node_types = NODE_TYPES if spec.is_slurm else (HEAD,)
     for storage in spec.shared_storage or ():
         mount_dir = normalize_mount_dir(storage.mount_dir)
-        for node_type in NODE_TYPES:
+        for node_type in node_types:
             assert [m for m in mounts if m["roles"] == [node_type] and m["mount_dir"] == mount_dir], (
                 node_type,
                 mount_dir,

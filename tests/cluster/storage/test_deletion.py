@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from pcluster_pulumi.cluster.accounting import SlurmAccounting
-from pcluster_pulumi.cluster.deletion import (
+from pcluster_pulumi.cluster.storage.shared import SharedStorage
+from pcluster_pulumi.derive.deletion import (
     Fate,
     ebs_volume_args,
     fsx_backup_args,
     plan_destroy,
     rds_cluster_args,
 )
-from pcluster_pulumi.cluster.shared_storage import SharedStorage
 from pcluster_pulumi.spec.model import ClusterSpec
 
 from .conftest import SUBNET_AZS, VPC, Record, Run, make_spec, network

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pcluster_pulumi.cluster.shared_storage import SharedStorage
+from pcluster_pulumi.cluster.storage.shared import SharedStorage
 from pcluster_pulumi.spec.model import ClusterSpec
 
 from .conftest import Run, make_spec, network

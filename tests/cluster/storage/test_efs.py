@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pcluster_pulumi.cluster.shared_storage import SharedStorage
-from pcluster_pulumi.cluster.storage_efs import mount_target_subnets
+from pcluster_pulumi.cluster.storage.efs import mount_target_subnets
+from pcluster_pulumi.cluster.storage.shared import SharedStorage
 from pcluster_pulumi.spec.model import ClusterSpec
 
 from .conftest import HEAD_IP, HEAD_SUBNET, OTHER_SUBNET, QUEUE_SUBNET, SUBNET_AZS, Run, make_spec, network

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pcluster_pulumi.cluster.shared_storage import SharedStorage
-from pcluster_pulumi.cluster.storage_offline import OPENZFS_PARENT, computed_outputs
+from pcluster_pulumi.cluster.storage.shared import SharedStorage
+from pcluster_pulumi.engines.offline.storage_facts import OPENZFS_PARENT, computed_outputs
 from pcluster_pulumi.spec.model import ClusterSpec
 
 from .conftest import HEAD_IP, QUEUE_SUBNET, Run, make_spec, network

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pcluster_pulumi.cluster.shared_storage import SharedStorage
-from pcluster_pulumi.cluster.storage_network import StorageRule, plan_storage_rules
+from pcluster_pulumi.cluster.storage.network import StorageRule, plan_storage_rules
+from pcluster_pulumi.cluster.storage.shared import SharedStorage
 
 from .conftest import Run, make_spec, network
 

@@ -15,7 +15,13 @@ from pulumi import automation as auto
 from pulumi.automation.events import OpType
 from rich.console import Console
 
-from pcluster_pulumi.progress import LiveView, PlainView, Progress, expected_steps, make_view
+from pcluster_pulumi.engines.automation.progress import (
+    LiveView,
+    PlainView,
+    Progress,
+    expected_steps,
+    make_view,
+)
 
 
 def urn(types: str, name: str) -> str:

@@ -15,8 +15,9 @@ import yaml
 from pulumi import automation as auto
 from pulumi.automation._cmd import CommandResult
 
-from pcluster_pulumi import automation
-from pcluster_pulumi.automation import (
+import pcluster_pulumi
+from pcluster_pulumi.engines.automation import stack
+from pcluster_pulumi.engines.automation.stack import (
     SPEC_OUTPUT,
     ClusterStack,
     DeployError,
@@ -31,7 +32,7 @@ from pcluster_pulumi.automation import (
 )
 from pcluster_pulumi.spec.problems import SpecError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "slurm-minimal.yaml"
 
 
@@ -125,7 +126,7 @@ def test_every_operation_without_the_cli_raises_one_sentence_with_the_install_co
 
 def test_listing_clusters_without_the_cli_raises_the_same(home: Path) -> None:
     with pytest.raises(PulumiNotInstalled):
-        automation.list_clusters(None, env(), home)
+        stack.list_clusters(None, env(), home)
 
 
 def test_listing_decrypts_nothing_so_needs_no_passphrase(home: Path) -> None:
@@ -158,9 +159,9 @@ def test_workspace_options_for_a_new_cluster(home: Path) -> None:
 
 
 def test_the_project_is_the_repository_project() -> None:
-    from pcluster_pulumi.program import PROJECT
+    from pcluster_pulumi.contract.names import PROJECT
 
-    assert automation.PROJECT == PROJECT
+    assert stack.PROJECT == PROJECT
 
 
 def test_an_explicit_passphrase_is_passed_to_every_cli_call(home: Path) -> None:
@@ -238,7 +239,7 @@ def test_constructing_a_stack_touches_neither_the_cli_nor_the_disk(home: Path) -
 
 
 def test_inline_program_builds_the_cluster_and_stores_the_config_as_given() -> None:
-    from pcluster_pulumi.offline import plan
+    from pcluster_pulumi.engines.offline.plan import plan
 
     text = EXAMPLE.read_text()
 
@@ -355,7 +356,8 @@ def test_other_missing_files_are_not_mistaken_for_the_cli() -> None:
 
 def test_python_usage_example_in_the_docs_matches_the_api() -> None:
     docs = (ROOT / "docs" / "deploy.md").read_text()
-    assert "from pcluster_pulumi.automation import ClusterStack" in docs
+    assert "from pcluster_pulumi import ClusterStack" in docs
+    assert pcluster_pulumi.ClusterStack is ClusterStack
     for name in ("preview(", "up(", "outputs(", "destroy("):
         assert f"stack.{name}" in docs
     assert callable(ClusterStack.up)

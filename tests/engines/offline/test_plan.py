@@ -7,15 +7,15 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from pcluster_pulumi.cluster.facts_offline import (
+from pcluster_pulumi.engines.offline.facts import (
     FactsFileError,
     OfflineFacts,
     instance_type_facts,
     load_facts_file,
 )
-from pcluster_pulumi.offline import PlanError, default_cluster_name, plan, render_plan
+from pcluster_pulumi.engines.offline.plan import PlanError, default_cluster_name, plan, render_plan
 
-from .conftest import EXAMPLES, MINIMAL, named
+from ...plans import EXAMPLES, MINIMAL, named
 
 
 def test_two_plans_of_one_spec_are_identical(minimal) -> None:  # type: ignore[no-untyped-def]

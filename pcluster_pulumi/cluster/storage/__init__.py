@@ -1,0 +1,1 @@
+"""Shared storage components (EBS, RAID, EFS, FSx for Lustre/ONTAP/OpenZFS, File Cache)."""

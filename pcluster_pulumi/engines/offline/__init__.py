@@ -1,0 +1,1 @@
+"""The program under Pulumi mocks: offline facts, a recording monitor, and the rendered plan."""

@@ -1,0 +1,1 @@
+"""Live operations on a running cluster from AWS alone (fleet status, instances, logs): no Pulumi."""
