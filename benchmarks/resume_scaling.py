@@ -1,14 +1,30 @@
-"""Resume at scale: AWS API calls and wall time, pcluster-pulumi vs aws-parallelcluster-node.
+"""Resume at scale, pcluster-pulumi vs aws-parallelcluster-node 3.16.1: own CPU, wall under latency, calls.
 
-For N = 10 / 100 / 1000 nodes in one job (all-or-nothing), on 1 and 4 compute resources,
-single-type (RunInstances) and multi-type (CreateFleet), each engine resumes the nodes
-against moto in-process, in a freshly provisioned account. Slurm is not involved (address
-updates are skipped on both sides); the figures are EC2, DynamoDB and Route 53 calls
-(counted at botocore's API-call layer) and wall time of the resume itself.
+Each ResumeProgram runs as its own process, the way slurmctld starts it (a fresh interpreter
+per power-up): ours from the node package exactly as nodes unpack it, theirs from a throwaway
+venv (``pip install aws-parallelcluster-node==3.16.1``). AWS is a moto server in another
+process, behind a local proxy (``aws_latency_proxy.py``) that counts every call and can add a
+fixed latency to each. Slurm is not involved: the calls that would reach slurmctld are no-ops
+on both sides (``resume_child.py``). For N = 10 / 100 / 1,000 nodes in one job
+(all-or-nothing) spread over 1 and 4 compute resources, it prints side by side:
 
-    python benchmarks/resume_scaling.py                          # ours only
-    python benchmarks/resume_scaling.py --pc-python /tmp/pcnode/bin/python
-        # also aws-parallelcluster-node 3.16.1 installed in a throwaway venv with moto
+- own-side CPU: user + system seconds of the program process (and the children it waited
+  for), from ``wait4`` — the cost a power-up puts on the head node that also runs slurmctld;
+  the median of ``--repeat`` runs, with no added latency;
+- wall time with ``--latency-ms`` (50) added to every AWS call, and "net": that wall time
+  minus the time moto was busy answering (the union of its busy intervals, measured by the
+  proxy). moto takes seconds to build a 500-instance answer that AWS sends in milliseconds,
+  so raw wall time mostly measures moto; net estimates what a user waits on real AWS;
+- AWS calls per service (EC2 / DynamoDB / Route 53), and the records the resume wrote.
+
+For a like-for-like comparison give ``--ours-python`` a plain venv with the same boto3 as the
+ParallelCluster venv (``python -m venv /tmp/venv-ours && /tmp/venv-ours/bin/pip install
+boto3==1.44.8``): both then run the same botocore without this machine's site extras.
+
+    python benchmarks/resume_scaling.py                                   # ours only
+    python benchmarks/resume_scaling.py --pc-python /tmp/venv-pcn/bin/python \
+        --ours-python /tmp/venv-ours/bin/python
+    python benchmarks/resume_scaling.py --sizes 1000 --types single,multi  # CreateFleet shapes too
 
 Prints figures; never passes or fails on them.
 """
@@ -18,257 +34,196 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore.client
-from moto import mock_aws
+from resume_world import (
+    CREDENTIALS,
+    HERE,
+    Shape,
+    World,
+    resume_file,
+    setup_ours,
+    setup_parallelcluster,
+)
 
-CLUSTER = "bench"
-REGION = "us-east-1"
-QUEUE = "q"
-SINGLE = ["c5.large"]
-MULTI = ["c5.large", "m5.large", "r5.large"]
-SHAPES = [(1, False), (4, False), (1, True), (4, True)]
-SIZES = [10, 100, 1000]
-
-
-def resources(count: int, multi: bool) -> list[str]:
-    return [f"{'f' if multi else 'c'}{i}" for i in range(count)]
+from pcluster_pulumi.derive.node_package import build_node_package
+from pcluster_pulumi.node import hostlist
 
 
-def nodes_for(crs: list[str], n: int) -> list[str]:
-    """n node names spread evenly over the compute resources."""
-    return [f"{QUEUE}-dy-{crs[i % len(crs)]}-{i // len(crs) + 1}" for i in range(n)]
-
-
-def provision(crs: list[str], multi: bool) -> dict[str, Any]:
-    """Subnets, launch templates, tables and zone: what a deployment leaves in the account."""
-    ec2 = boto3.client("ec2", region_name=REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{16 * i}.0/20", AvailabilityZone=f"{REGION}{z}")[
-            "Subnet"
-        ]["SubnetId"]
-        for i, z in enumerate("ab")
-    ]
-    tags = [{"Key": "parallelcluster:cluster-name", "Value": CLUSTER}]
-    for cr in crs:
-        data: dict[str, Any] = {
-            "ImageId": "ami-12c6146b",
-            "TagSpecifications": [{"ResourceType": "instance", "Tags": tags}],
-        }
-        if not multi:
-            data.update(
-                InstanceType=SINGLE[0], NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnets[0]}]
-            )
-        ec2.create_launch_template(LaunchTemplateName=f"{CLUSTER}-{QUEUE}-{cr}", LaunchTemplateData=data)
-    ddb = boto3.client("dynamodb", region_name=REGION)
-    for table in (f"parallelcluster-slurm-{CLUSTER}", f"parallelcluster-{CLUSTER}"):
-        ddb.create_table(
-            TableName=table,
-            KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "Id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    zone = boto3.client("route53", region_name=REGION).create_hosted_zone(
-        Name=f"{CLUSTER}.pcluster.",
-        CallerReference="bench",
-        HostedZoneConfig={"PrivateZone": True},
-        VPC={"VPCRegion": REGION, "VPCId": vpc},
+def run_child(python: str, engine: str, nodes: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(own CPU seconds, wall seconds) of one resume process, CPU from wait4's rusage."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [python, str(HERE / "resume_child.py"), engine, hostlist.compress(nodes)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    return {"subnets": subnets, "zone": zone["HostedZone"]["Id"].split("/")[-1]}
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        log = (
+            Path(env["PCLUSTER_PULUMI_LOG_DIR"]) / "resume.log"
+            if engine == "ours"
+            else Path(env["BENCH_LOG"])
+        )
+        tail = "\n".join(log.read_text().splitlines()[-15:]) if log.exists() else "(no log)"
+        raise RuntimeError(f"{engine} resume exited {process.returncode}; its log ends:\n{tail}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def measure(
+    world: World, scratch: Path, engine: str, python: str, package: Path, shape: Shape, n: int, latency: float
+) -> tuple[float, float, dict[str, Any], int, int]:
+    """One fresh account, one resume process: (cpu, wall, calls, instances running, records)."""
+    world.reset(latency)
+    provisioned = world.provision(shape)  # straight to moto: neither counted nor delayed
+    with tempfile.TemporaryDirectory(dir=scratch) as run_dir:
+        directory = Path(run_dir)
+        nodes = shape.nodes(n)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(directory),
+            "AWS_ENDPOINT_URL": world.proxy_url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "SLURM_RESUME_FILE": str(resume_file(directory, nodes)),
+            **CREDENTIALS,
+        }
+        if engine == "ours":
+            env.update(setup_ours(directory, shape, provisioned, package))
+        else:
+            env.update(setup_parallelcluster(directory, shape, provisioned))
+        cpu, wall = run_child(python, engine, nodes, env)
+        calls = world.calls()
+    return cpu, wall, calls, world.running(), world.records()
 
 
 @contextmanager
-def counting() -> Iterator[Counter[str]]:
-    """Count every AWS API call made by any botocore client while inside."""
-    counts: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        counts[f"{self.meta.service_model.service_name}.{operation}"] += 1
-        return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield counts
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-
-def run_ours(crs: list[str], multi: bool, nodes: list[str], world: dict[str, Any]) -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from pcluster_pulumi.node.aws import Clients
-    from pcluster_pulumi.contract.config import NodeConfig
-    from pcluster_pulumi.node.resume import resume
-
-    class NoSlurm:
-        def set_addresses(self, entries: Any) -> None: ...
-        def set_down(self, nodes: Any, reason: str) -> None: ...
-
-    config = NodeConfig.from_dict(
-        {
-            "format_version": 1,
-            "cluster_name": CLUSTER,
-            "region": REGION,
-            "head_node": {"private_ip": "10.20.0.10", "hostname": "head"},
-            "tables": {
-                "nodes_table": f"parallelcluster-slurm-{CLUSTER}",
-                "status_table": f"parallelcluster-{CLUSTER}",
-            },
-            "dns": {"hosted_zone_id": world["zone"], "domain": f"{CLUSTER}.pcluster."},
-            "queues": [
-                {
-                    "name": QUEUE,
-                    "subnet_ids": world["subnets"] if multi else world["subnets"][:1],
-                    "compute_resources": [
-                        {
-                            "name": cr,
-                            "instances": [
-                                {"instance_type": t, "vcpus": 2, "memory_mib": 4096}
-                                for t in (MULTI if multi else SINGLE)
-                            ],
-                            "launch_template_name": f"{CLUSTER}-{QUEUE}-{cr}",
-                            "max_count": 1000,
-                        }
-                        for cr in crs
-                    ],
-                }
-            ],
-        }
-    )
-    report = resume(config, Clients(REGION), NoSlurm(), nodes, jobs=[nodes])  # type: ignore[arg-type]
-    return len(report.launched)
-
-
-def run_parallelcluster(crs: list[str], multi: bool, nodes: list[str], world: dict[str, Any]) -> int:
-    import slurm_plugin.instance_manager as instance_manager
-    from botocore.config import Config
-    from slurm_plugin.common import ScalingStrategy
-    from slurm_plugin.instance_manager import InstanceManager
-
-    # No Slurm here: keep its address updates (and so its DynamoDB/DNS writes) but drop scontrol.
-    instance_manager.update_nodes = lambda *args, **kwargs: None
-
-    fleet = {
-        QUEUE: {
-            cr: {
-                "Api": "create-fleet" if multi else "run-instances",
-                "CapacityType": "on-demand",
-                "AllocationStrategy": "lowest-price",
-                "Instances": [{"InstanceType": t} for t in (MULTI if multi else SINGLE)],
-                "Networking": {"SubnetIds": world["subnets"] if multi else world["subnets"][:1]},
-            }
-            for cr in crs
-        }
-    }
-    manager = InstanceManager(
-        region=REGION,
-        cluster_name=CLUSTER,
-        boto3_config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-        table_name=f"parallelcluster-slurm-{CLUSTER}",
-        hosted_zone=world["zone"],
-        dns_domain=f"{CLUSTER}.pcluster.",
-        head_node_private_ip="10.20.0.10",
-        head_node_hostname="head",
-        fleet_config=fleet,
-        job_level_scaling=True,
-    )
-    names = ",".join(nodes)
-    manager.add_instances(
-        node_list=nodes,
-        launch_batch_size=500,
-        assign_node_batch_size=500,
-        terminate_batch_size=1000,
-        update_node_address=True,
-        scaling_strategy=ScalingStrategy.ALL_OR_NOTHING,
-        slurm_resume={
-            "jobs": [{"job_id": 1, "nodes_alloc": names, "nodes_resume": names, "oversubscribe": "NO"}],
-            "all_nodes_resume": names,
-        },
-    )
-    failed = set().union(*manager.failed_nodes.values()) if manager.failed_nodes else set()
-    return len(nodes) - len(failed)
-
-
-def measure(engine: Callable[..., int]) -> list[dict[str, Any]]:
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    rows = []
-    for count, multi in SHAPES:
-        for n in SIZES:
-            with mock_aws():
-                crs = resources(count, multi)
-                world = provision(crs, multi)
-                nodes = nodes_for(crs, n)
-                with counting() as counts:
-                    start = time.perf_counter()
-                    launched = engine(crs, multi, nodes, world)
-                    seconds = time.perf_counter() - start
-            rows.append(
-                {
-                    "crs": count,
-                    "types": "multi" if multi else "single",
-                    "n": n,
-                    "launched": launched,
-                    "seconds": round(seconds, 3),
-                    "ec2": sum(v for k, v in counts.items() if k.startswith("ec2.")),
-                    "dynamodb": sum(v for k, v in counts.items() if k.startswith("dynamodb.")),
-                    "route53": sum(v for k, v in counts.items() if k.startswith("route53.")),
-                    "calls": dict(sorted(counts.items())),
-                }
-            )
-    return rows
+def node_package(scratch: Path) -> Iterator[Path]:
+    """The node package unpacked as the bootstrap unpacks it (its own empty top __init__)."""
+    archive = build_node_package(scratch / "node-package.tar.gz")
+    target = scratch / "node-package"
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    yield target
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=("ours", "parallelcluster"), default="ours")
+    default_pc = "/tmp/venv-pcn/bin/python"
+    parser.add_argument(
+        "--pc-python",
+        default=default_pc if Path(default_pc).exists() else None,
+        help=f"python of a venv with aws-parallelcluster-node 3.16.1 (default {default_pc} when present)",
+    )
+    parser.add_argument(
+        "--ours-python",
+        default=sys.executable,
+        help="python that runs our node package (needs boto3; default: this one). Give it a plain venv "
+        "with the same boto3 as --pc-python's for a like-for-like comparison",
+    )
+    parser.add_argument("--sizes", default="10,100,1000", help="node counts, comma-separated")
+    parser.add_argument("--crs", default="1,4", help="compute resource counts, comma-separated")
+    parser.add_argument(
+        "--types",
+        default="single",
+        help="single (RunInstances) and/or multi (three instance types: CreateFleet), comma-separated",
+    )
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="latency added to every AWS call")
+    parser.add_argument("--repeat", type=int, default=3, help="CPU runs per cell (median printed)")
     parser.add_argument("--json", action="store_true", help="print raw rows as JSON")
-    parser.add_argument("--pc-python", help="python of a venv with aws-parallelcluster-node and moto")
     args = parser.parse_args()
-    engine = run_ours if args.engine == "ours" else run_parallelcluster
-    rows = measure(engine)
+    shapes = [
+        Shape(int(c), multi)
+        for multi in [kind == "multi" for kind in args.types.split(",")]
+        for c in args.crs.split(",")
+    ]
+    engines = [("ours", args.ours_python)] + ([("parallelcluster", args.pc_python)] if args.pc_python else [])
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        world = World(scratch)
+        try:
+            with node_package(scratch) as package:
+                for shape in shapes:
+                    for n in (int(s) for s in args.sizes.split(",")):
+                        row: dict[str, Any] = {
+                            "crs": shape.crs,
+                            "types": "multi" if shape.multi else "single",
+                            "n": n,
+                        }
+                        for engine, python in engines:
+                            cpus = []
+                            for _ in range(args.repeat):
+                                cpu, _, stats, launched, recorded = measure(
+                                    world, scratch, engine, python, package, shape, n, 0.0
+                                )
+                                cpus.append(cpu)
+                            _, wall, slow, _, _ = measure(
+                                world, scratch, engine, python, package, shape, n, args.latency_ms
+                            )
+                            row[engine] = {
+                                "cpu": round(statistics.median(cpus), 3),
+                                "wall": round(wall, 3),
+                                "moto_busy": round(slow["moto_busy_seconds"], 3),
+                                "net_wall": round(wall - slow["moto_busy_seconds"], 3),
+                                "launched": launched,
+                                "recorded": recorded,
+                                "calls": dict(sorted(stats["calls"].items())),
+                                "moto_by_call": {
+                                    k: round(v, 3) for k, v in sorted(slow["upstream_seconds"].items())
+                                },
+                            }
+                        rows.append(row)
+                        if not args.json:
+                            print(_line(row, args.latency_ms, first=len(rows) == 1), flush=True)
+        finally:
+            world.close()
     if args.json:
         print(json.dumps(rows))
-        return 0
-    theirs: dict[tuple[int, str, int], dict[str, Any]] = {}
-    if args.pc_python:
-        done = subprocess.run(
-            [args.pc_python, __file__, "--engine", "parallelcluster", "--json"],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            print(done.stderr, file=sys.stderr)
-            return 1
-        theirs = {(r["crs"], r["types"], r["n"]): r for r in json.loads(done.stdout.splitlines()[-1])}
-    header = f"{'CRs':>3} {'types':>6} {'N':>5} | {'ours ec2/ddb/r53':>17} {'time s':>7}"
-    if theirs:
-        header += f" | {'pc 3.16.1 ec2/ddb/r53':>22} {'time s':>7} {'speed-up':>8}"
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        line = (
-            f"{row['crs']:>3} {row['types']:>6} {row['n']:>5} | "
-            f"{row['ec2']:>5}/{row['dynamodb']:>5}/{row['route53']:>5} {row['seconds']:>7.2f}"
-        )
-        other = theirs.get((row["crs"], row["types"], row["n"]))
-        if other:
-            line += (
-                f" | {other['ec2']:>10}/{other['dynamodb']:>5}/{other['route53']:>5} {other['seconds']:>7.2f}"
-                f" {other['seconds'] / max(row['seconds'], 1e-9):>7.1f}x"
-            )
-        print(line)
     return 0
+
+
+def _services(calls: dict[str, int]) -> str:
+    total = {
+        s: sum(n for k, n in calls.items() if k.startswith(f"{s}.")) for s in ("ec2", "dynamodb", "route53")
+    }
+    return f"{total['ec2']}/{total['dynamodb']}/{total['route53']}"
+
+
+def _line(row: dict[str, Any], latency: float, first: bool) -> str:
+    ours, theirs = row["ours"], row.get("parallelcluster")
+    cells = [("ours", ours)] + ([("pc 3.16.1", theirs)] if theirs else [])
+    head = f"{'CRs':>3} {'types':>6} {'N':>5}"
+    line = f"{row['crs']:>3} {row['types']:>6} {row['n']:>5}"
+    for name, cell in cells:
+        head += f" | {name + ' CPU s':>14} {'wall s':>7} {'net s':>6} {'ec2/ddb/r53':>12} {'rec':>5}"
+        line += (
+            f" | {cell['cpu']:>14.2f} {cell['wall']:>7.2f} {cell['net_wall']:>6.2f}"
+            f" {_services(cell['calls']):>12} {cell['recorded']:>5}"
+        )
+    if theirs:
+        head += f" | {'CPU x':>6} {'net x':>6}"
+        line += f" | {ours['cpu'] / theirs['cpu']:>6.2f} {ours['net_wall'] / theirs['net_wall']:>6.2f}"
+    if not first:
+        return line
+    note = (
+        "CPU: median user+sys of the resume process. wall: with "
+        f"{latency:.0f} ms added to every AWS call; net: wall minus the time moto was busy answering\n"
+        "(moto needs seconds per 500-instance call, real AWS answers in the latency). rec: records written."
+    )
+    return f"{note}\n{head}\n{'-' * len(head)}\n{line}"
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pcluster_pulumi.derive.custom_actions import custom_action_urls, custom_actions_section
 from pcluster_pulumi.spec.model import ClusterSpec, Dcv, LoginNodesCustomActions, LoginNodesPool
 
 __all__ = [
@@ -36,32 +37,14 @@ def dcv_enabled(dcv: Dcv | None) -> bool:
     return bool(dcv and dcv.enabled)
 
 
-def _steps(action: Any) -> list[dict[str, Any]]:
-    if action is None:
-        return []
-    if action.sequence:
-        return [{"script": s.script, "args": list(s.args or ())} for s in action.sequence]
-    if action.script:
-        return [{"script": action.script, "args": list(action.args or ())}]
-    return []
-
-
 def login_custom_actions_section(actions: LoginNodesCustomActions | None) -> dict[str, Any] | None:
     """A pool's ``CustomActions`` as ``contract.custom_actions`` reads them; None when empty."""
-    if actions is None:
-        return None
-    section = {
-        event: steps
-        for event in ("on_node_start", "on_node_configured", "on_node_updated")
-        if (steps := _steps(getattr(actions, event, None)))
-    }
-    return section or None
+    return custom_actions_section(actions)
 
 
 def login_custom_action_urls(actions: LoginNodesCustomActions | None) -> list[str]:
     """Every script URL of a pool's CustomActions (what the pool's role must read)."""
-    section = login_custom_actions_section(actions) or {}
-    return [step["script"] for steps in section.values() for step in steps]
+    return custom_action_urls(actions)
 
 
 def _pool(cluster: str, pool: LoginNodesPool) -> dict[str, Any]:

@@ -236,17 +236,18 @@ def head_node_statements(
         ],
     )
     if spec.head_node.dcv and spec.head_node.dcv.enabled:
-        out.append(
-            {
-                "Sid": "DcvLicense",
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": ctx.facts.arn(
-                    "s3", f"dcv-license.{ctx.facts.region}/*", region=False, account=False
-                ),
-            }
-        )
+        out.append(dcv_license_statement(ctx))
     return out + _observability_statements(ctx, log_group_name)
+
+
+def dcv_license_statement(ctx: ClusterContext) -> Statement:
+    """Read of the region's DCV license bucket: what a DCV server on EC2 checks its license with."""
+    return {
+        "Sid": "DcvLicense",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": ctx.facts.arn("s3", f"dcv-license.{ctx.facts.region}/*", region=False, account=False),
+    }
 
 
 def compute_node_statements(

@@ -17,6 +17,7 @@ from pcluster_pulumi.derive.iam_policies import (
     _observability_statements,
     _secret_statements,
     custom_action_statements,
+    dcv_license_statement,
 )
 from pcluster_pulumi.spec.model import LoginNodesPool
 
@@ -51,14 +52,5 @@ def login_node_statements(
     settings = ctx.spec.scheduling.slurm_settings
     out += _secret_statements("ClusterSecrets", [settings.munge_key_secret_arn if settings else None])
     if pool.dcv and pool.dcv.enabled:
-        out.append(
-            {
-                "Sid": "DcvLicense",
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": ctx.facts.arn(
-                    "s3", f"dcv-license.{ctx.facts.region}/*", region=False, account=False
-                ),
-            }
-        )
+        out.append(dcv_license_statement(ctx))
     return out + _observability_statements(ctx, log_group_name)

@@ -15,6 +15,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 #: What runs on the nodes: the node programs and the vocabulary they share with the deploy side.
 SHIPPED = ("contract", "node")
+#: Data folders shipped whole: the trimmed botocore models the node programs load.
+SHIPPED_DATA = ("node/aws_models", "node/aws_models_resume")
 _TOP_INIT = b'"""pcluster-pulumi node runtime (the node package only)."""\n'
 
 
@@ -31,6 +33,9 @@ def build_node_package(destination: Path) -> Path:
         for package in SHIPPED:
             for source in sorted((PACKAGE_DIR / package).glob("*.py")):
                 _add(archive, f"pcluster_pulumi/{package}/{source.name}", source.read_bytes())
+        for folder in SHIPPED_DATA:
+            for source in sorted(p for p in (PACKAGE_DIR / folder).rglob("*") if p.is_file()):
+                _add(archive, f"pcluster_pulumi/{source.relative_to(PACKAGE_DIR)}", source.read_bytes())
     return destination
 
 

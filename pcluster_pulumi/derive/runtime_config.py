@@ -19,12 +19,11 @@ from typing import Any
 
 from pcluster_pulumi.contract import names
 from pcluster_pulumi.contract.config import AWSBATCH, NodeConfig
-from pcluster_pulumi.contract.custom_actions import EVENTS
 from pcluster_pulumi.derive.access_config import access_section
 from pcluster_pulumi.derive.context import ClusterContext
+from pcluster_pulumi.derive.custom_actions import custom_action_urls, custom_actions_section
 from pcluster_pulumi.spec.model import (
     ClusterSpec,
-    CustomAction,
     Database,
     HeadNodeCustomActions,
     QueueCustomActions,
@@ -122,35 +121,6 @@ def accounting_section(
 def _absolute(mount_dir: str) -> str:
     """The spec accepts ``scratch`` for ``/scratch`` (as ParallelCluster, which roots mount dirs)."""
     return mount_dir if mount_dir.startswith("/") else "/" + mount_dir
-
-
-def _steps(action: CustomAction | None) -> list[dict[str, Any]]:
-    """One event's scripts: ``Script``+``Args`` or a ``Sequence`` of them, as an ordered list."""
-    if action is None:
-        return []
-    if action.sequence:
-        return [{"script": s.script, "args": list(s.args or ())} for s in action.sequence]
-    if action.script:
-        return [{"script": action.script, "args": list(action.args or ())}]
-    return []
-
-
-def custom_actions_section(actions: Actions) -> dict[str, Any] | None:
-    """``head_node.custom_actions`` / ``queues[].custom_actions`` (``node.custom_actions``), None when empty.
-
-    Takes the spec's ``HeadNodeCustomActions`` or ``QueueCustomActions``; only the events the
-    section has are rendered (queues have no ``OnNodeUpdated``).
-    """
-    if actions is None:
-        return None
-    section = {event: steps for event in EVENTS if (steps := _steps(getattr(actions, event, None)))}
-    return section or None
-
-
-def custom_action_urls(actions: Actions) -> list[str]:
-    """Every script URL of a head node's or queue's CustomActions (what its role must read)."""
-    section = custom_actions_section(actions) or {}
-    return [step["script"] for steps in section.values() for step in steps]
 
 
 def _queue(ctx: ClusterContext, queue: SlurmQueue, resources: RuntimeResources) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from botocore.exceptions import (
     NoRegionError,
 )
 
+from pcluster_pulumi.node.aws import error_code, error_message
+
 __all__ = [
     "PAGE_SIZE",
     "AwsClients",
@@ -108,25 +110,6 @@ class AwsClients:
         return self.client("logs")
 
 
-def error_code(error: BaseException) -> str:
-    """The AWS error code of a ClientError, else the exception's class name."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-    return type(error).__name__
-
-
-def _message(error: BaseException) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        text = response.get("Error", {}).get("Message")
-        if text:
-            return str(text)
-    return str(error)
-
-
 @contextmanager
 def aws_errors(region: str) -> Iterator[None]:
     """Turn botocore failures into one ``Day2Error`` sentence naming what went wrong."""
@@ -143,8 +126,8 @@ def aws_errors(region: str) -> Iterator[None]:
     except ClientError as error:
         code = error_code(error)
         if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            raise Day2Error(f"AWS refused access in {region}: {_message(error)}") from None
-        raise Day2Error(f"AWS error in {region} ({code}): {_message(error)}") from None
+            raise Day2Error(f"AWS refused access in {region}: {error_message(error)}") from None
+        raise Day2Error(f"AWS error in {region} ({code}): {error_message(error)}") from None
     except BotoCoreError as error:
         raise Day2Error(f"AWS call failed in {region}: {error}") from None
 

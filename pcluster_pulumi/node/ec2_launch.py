@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from pcluster_pulumi.node.aws import (
     chunks,
     error_code,
     error_message,
+    in_parallel,
 )
 
 log = logging.getLogger(__name__)
@@ -197,6 +199,9 @@ def describe(clients: Clients, instance_ids: list[str], attempts: int = 5) -> li
 
 
 def _instance(item: dict[str, Any]) -> Instance:
+    # RunInstances (and, for resume, DescribeInstances) answers carry only these members: the
+    # shipped models are cut to them (LEAN_OUTPUTS, RESUME_LEAN_OUTPUTS in
+    # tools/gen_node_models.py). Reading another one means adding it there.
     return Instance(
         instance_id=item["InstanceId"],
         private_ip=item.get("PrivateIpAddress", ""),
@@ -206,16 +211,23 @@ def _instance(item: dict[str, Any]) -> Instance:
 
 
 def terminate(clients: Clients, instance_ids: list[str]) -> None:
-    """Terminate instances in API-sized batches; ids already gone are not an error."""
-    for batch in chunks(sorted(set(instance_ids)), TERMINATE_BATCH):
+    """Terminate instances in API-sized batches, concurrently; ids already gone are not an error."""
+    client = clients.ec2  # created before the threads start
+
+    def terminate_one(instance_id: str) -> None:
         try:
-            clients.ec2.terminate_instances(InstanceIds=list(batch))
+            client.terminate_instances(InstanceIds=[instance_id])
+        except ClientError as single:
+            if error_code(single) != "InvalidInstanceID.NotFound":
+                raise
+
+    def terminate_batch(batch: Sequence[str]) -> None:
+        try:
+            client.terminate_instances(InstanceIds=list(batch))
         except ClientError as error:
             if error_code(error) != "InvalidInstanceID.NotFound":
                 raise
-            for instance_id in batch:
-                try:
-                    clients.ec2.terminate_instances(InstanceIds=[instance_id])
-                except ClientError as single:
-                    if error_code(single) != "InvalidInstanceID.NotFound":
-                        raise
+            # One unknown id fails the whole call: retry each id on its own.
+            in_parallel(terminate_one, list(batch))
+
+    in_parallel(terminate_batch, list(chunks(sorted(set(instance_ids)), TERMINATE_BATCH)))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from pcluster_pulumi.node.aws import Clients
 from pcluster_pulumi.node.ec2_launch import terminate
 from pcluster_pulumi.node.fleet import FleetInstance, cluster_instances, unhealthy_instances
 from pcluster_pulumi.node.logs import setup_logging
+from pcluster_pulumi.node.process import run_main
 from pcluster_pulumi.node.records import NodeRecord, delete_dns, delete_records, scan_records
 from pcluster_pulumi.node.resume import LAUNCH_FAILURE_PREFIX
 from pcluster_pulumi.node.scontrol import Scontrol, Slurm
@@ -250,4 +250,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main, long_running=True)

@@ -4,6 +4,10 @@ Launches an instance per node, records node ↔ instance in DynamoDB before tell
 (so no running instance is ever unknown to the table for longer than one call), names it in
 Route 53 and sets the node's address. Nodes that get no instance go DOWN with the EC2 error
 as reason; instances a failed job gave back are terminated before the program returns.
+Independent requests (launches of different compute resources or jobs, table batches, DNS
+batches) go out together, bounded; each stage still finishes before the next one starts.
+slurmctld starts it once per power-up, so it runs through ``run_main`` (no collector, no
+teardown) with clients that skip timestamp parsing.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,12 +22,13 @@ from dataclasses import dataclass, field
 from pcluster_pulumi.contract import names
 from pcluster_pulumi.contract.config import ConfigError, NodeConfig
 from pcluster_pulumi.node import hostlist
-from pcluster_pulumi.node.aws import Clients, error_code
-from pcluster_pulumi.node.ec2_launch import Instance, launch, terminate
+from pcluster_pulumi.node.aws import Clients, error_code, error_message, in_parallel
+from pcluster_pulumi.node.ec2_launch import Instance, LaunchResult, launch, terminate
 from pcluster_pulumi.node.fleet_status import RUNNING, read_local
 from pcluster_pulumi.node.logs import setup_logging
+from pcluster_pulumi.node.process import run_main
 from pcluster_pulumi.node.records import NodeRecord, put_records, upsert_dns
-from pcluster_pulumi.node.resume_plan import plan, read_resume_file
+from pcluster_pulumi.node.resume_plan import LaunchGroup, plan, read_resume_file
 from pcluster_pulumi.node.scontrol import Scontrol, Slurm
 
 log = logging.getLogger("pcluster_pulumi.resume")
@@ -78,10 +82,11 @@ def resume(
         return report
 
     resume_plan = plan(ours, jobs or [], config.scheduler.scaling_strategy)
-    for group in resume_plan.groups:
-        queue = config.queue(group.queue)
-        resource = queue.compute_resource(group.compute_resource)
-        result = launch(clients, queue, resource, len(group.nodes), group.all_or_nothing)
+    clients.ec2  # noqa: B018 - created here, before the launch threads share it
+    # Each group is its own request (another compute resource or job): they go out together,
+    # and their results are applied in plan order, exactly as one after another would.
+    results = in_parallel(lambda group: _launch_group(config, clients, group), resume_plan.groups)
+    for group, result in zip(resume_plan.groups, results, strict=True):
         surplus = result.instances[len(group.nodes) :]
         report.released.extend(i.instance_id for i in surplus)
         for node, instance in zip(group.nodes, result.instances, strict=False):
@@ -120,6 +125,21 @@ def resume(
     _mark_failed(slurm, report)
     log.info("resumed %d node(s), %d failed", len(launched), len(report.failed))
     return report
+
+
+def _launch_group(config: NodeConfig, clients: Clients, group: LaunchGroup) -> LaunchResult:
+    """One group's launch; any failure (not only EC2's answers) fails that group's nodes alone.
+
+    The groups run together, so by the time one raised the others have launched: their nodes
+    must still be recorded and come up rather than be abandoned with the failed group.
+    """
+    queue = config.queue(group.queue)
+    resource = queue.compute_resource(group.compute_resource)
+    try:
+        return launch(clients, queue, resource, len(group.nodes), group.all_or_nothing)
+    except Exception as error:
+        log.exception("launching %s failed", hostlist.compress(group.nodes))
+        return LaunchResult(errors=[(error_code(error), error_message(error))])
 
 
 def _release_incomplete_units(report: ResumeReport, units: tuple[tuple[str, ...], ...]) -> None:
@@ -171,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         resume(
             config,
-            Clients(config.region),
+            Clients(config.region, parse_timestamps=False, addresses_only=True),
             slurm,
             nodes,
             read_resume_file(os.environ.get("SLURM_RESUME_FILE")),
@@ -186,4 +206,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

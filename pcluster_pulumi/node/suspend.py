@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from pcluster_pulumi.node import hostlist
 from pcluster_pulumi.node.aws import Clients
 from pcluster_pulumi.node.ec2_launch import terminate
 from pcluster_pulumi.node.logs import setup_logging
+from pcluster_pulumi.node.process import run_main
 from pcluster_pulumi.node.records import delete_dns, delete_records, get_records
 from pcluster_pulumi.node.scontrol import Scontrol, Slurm
 
@@ -61,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging("suspend")
     try:
         config = NodeConfig.load()
-        suspend(config, Clients(config.region), Scontrol(), hostlist.expand(args.nodelist))
+        suspend(
+            config, Clients(config.region, parse_timestamps=False), Scontrol(), hostlist.expand(args.nodelist)
+        )
     except ConfigError as error:
         log.error("%s", error)
         return 1
@@ -72,4 +74,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -82,15 +82,15 @@ RESTART_SCRIPT = """#!/bin/sh
 # Stands in for `systemctl restart pcluster-pulumi-slurmctld`: stop the running controller,
 # start a new one on the live slurm.conf, succeed once it answers, fail if it dies first.
 pidfile={pidfile}
-if [ -s "$pidfile" ]; then
-    pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null
-    i=0
-    while [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && [ $i -lt 200 ]; do
-        sleep 0.05; i=$((i+1))
-    done
-    rm -f "$pidfile"
-fi
+# Every controller on this slurm.conf goes (not only the pid file's: a rollback restarts right
+# after a failed start), and the next starts only once none answers: a controller still shutting
+# down holds the port, and a ping it answers would pass for the new one's.
+pkill -f "slurmctld -f {conf}" 2>/dev/null
+i=0
+while {{ pgrep -f "slurmctld -f {conf}" >/dev/null || {scontrol} ping 2>/dev/null | grep -q 'is UP'; }} && [ $i -lt 300 ]; do
+    sleep 0.1; i=$((i+1))
+done
+rm -f "$pidfile"
 {slurmctld} -f {conf} || exit 1
 i=0
 while [ $i -lt 100 ]; do
