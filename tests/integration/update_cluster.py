@@ -86,8 +86,9 @@ pidfile={pidfile}
 # after a failed start), and the next starts only once none answers: a controller still shutting
 # down holds the port, and a ping it answers would pass for the new one's.
 pkill -f "slurmctld -f {conf}" 2>/dev/null
+answering() {{ pgrep -f "slurmctld -f {conf}" >/dev/null || {scontrol} ping 2>/dev/null | grep -q 'is UP'; }}
 i=0
-while {{ pgrep -f "slurmctld -f {conf}" >/dev/null || {scontrol} ping 2>/dev/null | grep -q 'is UP'; }} && [ $i -lt 300 ]; do
+while answering && [ $i -lt 300 ]; do
     sleep 0.1; i=$((i+1))
 done
 rm -f "$pidfile"

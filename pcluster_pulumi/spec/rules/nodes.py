@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pcluster_pulumi.contract.custom_actions import EVENT_KEYS
 from pcluster_pulumi.spec.rules.base import RuleFinding, configured, head_and_queues_and_pools, present, rule
 from pcluster_pulumi.spec.validators.base import ConfigView, Node
 
 IAM_EXCLUSIVE = ("InstanceRole", "InstanceProfile", "AdditionalIamPolicies")
-ACTION_EVENTS = ("OnNodeStart", "OnNodeConfigured", "OnNodeUpdated")
+ACTION_EVENTS = tuple(EVENT_KEYS.values())  # OnNodeStart, OnNodeConfigured, OnNodeUpdated
 
 
 @rule("R01")
