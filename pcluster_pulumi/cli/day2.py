@@ -1,4 +1,4 @@
-"""Day-2 commands: describe a running cluster, its fleet and instances, read and export its logs.
+"""Day-2 commands: describe a running cluster, its fleet and instances (its logs: ``cli/logs.py``).
 
 They read AWS directly (the cluster's tags, tables and log group) through ``fleet/``, so they
 need AWS credentials and nothing else: no Pulumi CLI, no stack state. Names and flags follow
@@ -9,129 +9,28 @@ boto3 and the fleet modules are imported inside the commands, only for start-up 
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pcluster_pulumi.cli.io import check_cluster_name
+from pcluster_pulumi.cli.aws_io import (
+    PANEL,
+    PREFIX,
+    AsJson,
+    ClusterName,
+    Region,
+    aws_session,
+    fail,
+    print_json,
+    table,
+)
+from pcluster_pulumi.cli.logs import export_cluster_logs, get_cluster_log_events, list_cluster_log_streams
 
 if TYPE_CHECKING:
-    from pcluster_pulumi.fleet.aws import AwsClients
+    pass
 
 __all__ = ["PCLUSTER_NAMES", "register"]
-
-PREFIX = "pcluster-pulumi"
-PANEL = "Day-2: a running cluster, from AWS alone"
-
-ClusterName = Annotated[
-    str,
-    typer.Option(
-        "--cluster-name",
-        "-n",
-        "-c",
-        "--name",
-        help="Cluster name.",
-        callback=check_cluster_name,
-        show_default=False,
-        metavar="NAME",
-    ),
-]
-Region = Annotated[
-    str | None,
-    typer.Option(
-        "--region",
-        "-r",
-        help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's).",
-        metavar="REGION",
-    ),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (stable keys).")]
-Filters = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--filters",
-        help="private-dns-name=HOST[,HOST] or node-type=HeadNode|ComputeNode|LoginNode "
-        "(pcluster's Name=…,Values=… works too). Repeat to combine.",
-        metavar="FILTER",
-    ),
-]
-Start = Annotated[
-    str | None,
-    typer.Option(
-        "--start-time",
-        help="From this time: ISO 8601 (2026-12-01T10:00Z) or ago (30m, 2h, 1d).",
-        metavar="TIME",
-    ),
-]
-End = Annotated[
-    str | None,
-    typer.Option("--end-time", help="Up to this time: ISO 8601 or ago, as --start-time.", metavar="TIME"),
-]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"{PREFIX}: {message}", err=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def _session(region: str | None) -> Iterator[AwsClients]:
-    """AWS clients for the region; every AWS failure is one line on stderr and exit 1."""
-    # start-up: boto3 and the fleet modules load only when a command runs.
-    from pcluster_pulumi.fleet.aws import AwsClients, Day2Error, aws_errors, resolve_region
-
-    try:
-        where = resolve_region(region)
-        with aws_errors(where):
-            yield AwsClients(where)
-    except Day2Error as error:
-        raise _fail(str(error)) from None
-    except KeyboardInterrupt:
-        raise _fail("interrupted", code=130) from None
-
-
-def _millis(text: str | None, option: str) -> int | None:
-    # start-up: boto3 and the fleet modules load only when a command runs.
-    from pcluster_pulumi.fleet.times import parse_time, to_millis
-
-    if text is None:
-        return None
-    try:
-        return to_millis(parse_time(text))
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint=option) from None
-
-
-def _filters(values: list[str] | None) -> dict[str, list[str]]:
-    # start-up: boto3 and the fleet modules load only when a command runs.
-    from pcluster_pulumi.fleet.logs import parse_filters
-
-    try:
-        return parse_filters(values or [])
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--filters") from None
-
-
-def _print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, default=str))
-
-
-def _table(columns: list[str], rows: list[list[Any]]) -> None:
-    # start-up: rich's tables load only when a command prints one.
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, highlight=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*("-" if value in (None, "") else str(value) for value in row))
-    Console(highlight=False, markup=False).print(table)
 
 
 def describe_cluster(name: ClusterName, region: Region = None, as_json: AsJson = False) -> None:
@@ -142,10 +41,10 @@ def describe_cluster(name: ClusterName, region: Region = None, as_json: AsJson =
     # start-up: boto3 and the fleet modules load only when a command runs.
     from pcluster_pulumi.fleet.describe import describe_cluster as describe
 
-    with _session(region) as clients:
+    with aws_session(region) as clients:
         described = describe(clients, name)
     if as_json:
-        _print_json(described)
+        print_json(described)
         return
     typer.echo(_cluster_text(described))
     for warning in described["warnings"]:
@@ -199,10 +98,10 @@ def describe_compute_fleet(name: ClusterName, region: Region = None, as_json: As
     # start-up: boto3 and the fleet modules load only when a command runs.
     from pcluster_pulumi.fleet.describe import describe_compute_fleet as describe
 
-    with _session(region) as clients:
+    with aws_session(region) as clients:
         fleet = describe(clients, name)
     if as_json:
-        _print_json(fleet)
+        print_json(fleet)
     else:
         since = f" (since {fleet['lastStatusUpdatedTime']})" if fleet["lastStatusUpdatedTime"] else ""
         typer.echo(f"{fleet['status']}{since}")
@@ -243,14 +142,14 @@ def describe_cluster_instances(
     from pcluster_pulumi.fleet.describe import describe_cluster as describe
     from pcluster_pulumi.fleet.instances import cluster_instances
 
-    with _session(region) as clients:
+    with aws_session(region) as clients:
         found = cluster_instances(clients, name, node_type=node_type, queue=queue)
         if not found:
             describe(clients, name)  # an empty list, or ClusterNotFound when nothing of it exists
     if as_json:
-        _print_json({"instances": [i.as_dict() for i in found]})
+        print_json({"instances": [i.as_dict() for i in found]})
         return
-    _table(
+    table(
         ["INSTANCE", "NODE TYPE", "TYPE", "STATE", "LAUNCHED", "IP", "QUEUE|POOL", "RESOURCE", "NODE"],
         [
             [
@@ -269,186 +168,6 @@ def describe_cluster_instances(
     )
 
 
-def list_cluster_log_streams(
-    name: ClusterName, filters: Filters = None, region: Region = None, as_json: AsJson = False
-) -> None:
-    """The log streams of the cluster's CloudWatch log group (one per node and log file)."""
-    # start-up: boto3 and the fleet modules load only when a command runs.
-    from pcluster_pulumi.fleet.logs import list_streams
-
-    wanted = _filters(filters)
-    with _session(region) as clients:
-        group, streams = list_streams(clients, name, wanted)
-    if as_json:
-        _print_json({"logGroupName": group, "logStreams": [s.as_dict() for s in streams]})
-        return
-    rows = [
-        [s.name, d["firstEventTimestamp"], d["lastEventTimestamp"]] for s in streams for d in [s.as_dict()]
-    ]
-    _table(["LOG STREAM", "FIRST EVENT", "LAST EVENT"], rows)
-
-
-def get_cluster_log_events(
-    name: ClusterName,
-    stream: Annotated[
-        str,
-        typer.Option(
-            "--log-stream-name",
-            help="Stream (see list-cluster-log-streams).",
-            metavar="STREAM",
-            show_default=False,
-        ),
-    ],
-    start: Start = None,
-    end: End = None,
-    head: Annotated[
-        int | None, typer.Option("--head", help="Only the first N events.", metavar="N", min=0)
-    ] = None,
-    tail: Annotated[
-        int | None, typer.Option("--tail", help="Only the last N events.", metavar="N", min=0)
-    ] = None,
-    follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing new events until Ctrl-C.")
-    ] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=0, hidden=True)] = None,
-    start_from_head: Annotated[bool, typer.Option("--start-from-head", hidden=True)] = False,
-    region: Region = None,
-    as_json: AsJson = False,
-) -> None:
-    """Print a log stream's events, oldest first: `TIME MESSAGE` lines, or JSON.
-
-    With --follow, new events are printed as they arrive (one JSON object per line with --json).
-    pcluster's `--limit N [--start-from-head]` works too (the last, or first, N events).
-    """
-    # start-up: boto3 and the fleet modules load only when a command runs.
-    from pcluster_pulumi.fleet.logs import cluster_log_group, events
-    from pcluster_pulumi.fleet.logs import follow as follow_stream
-
-    if limit is not None and head is None and tail is None:  # pcluster's spelling of --head / --tail
-        head, tail = (limit, None) if start_from_head else (None, limit)
-    if head is not None and (tail is not None or follow):
-        raise typer.BadParameter("--head cannot be combined with --tail or --follow", param_hint="--head")
-    since, until = _millis(start, "--start-time"), _millis(end, "--end-time")
-    if follow and until is not None:
-        raise typer.BadParameter("--follow cannot be combined with --end-time", param_hint="--follow")
-    with _session(region) as clients:
-        group = cluster_log_group(clients, name)
-        _check_stream(clients, name, group, stream)
-        cursor: list[str] = []
-        found = events(clients, group, stream, start=since, end=until, head=head, tail=tail, cursor=cursor)
-        if as_json and not follow:
-            items = [e.as_dict() for e in found]
-            _print_json({"logGroupName": group, "logStreamName": stream, "events": items})
-            return
-        emit = _emitter(as_json)
-        for event in found:
-            emit(event)
-        if follow:
-            try:
-                for event in follow_stream(clients, group, stream, cursor[0] if cursor else ""):
-                    emit(event)
-            except KeyboardInterrupt:
-                return
-
-
-def _emitter(as_json: bool) -> Callable[[Any], None]:
-    def emit(event: Any) -> None:
-        text = json.dumps(event.as_dict()) if as_json else event.line()
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-
-    return emit
-
-
-def _check_stream(clients: AwsClients, cluster: str, group: str, stream: str) -> None:
-    # start-up: boto3 and the fleet modules load only when a command runs.
-    from pcluster_pulumi.fleet.aws import Day2Error
-
-    found = clients.logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream, limit=50)
-    if not any(s["logStreamName"] == stream for s in found.get("logStreams", [])):
-        raise Day2Error(
-            f"cluster {cluster!r} has no log stream {stream!r} in {group} "
-            f"(pcluster-pulumi list-cluster-log-streams -n {cluster} lists them)"
-        )
-
-
-def export_cluster_logs(
-    name: ClusterName,
-    output_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--output-file",
-            "-o",
-            help="Archive to write (default: ./<cluster>-logs-<time>.tar.gz).",
-            metavar="FILE",
-        ),
-    ] = None,
-    bucket: Annotated[
-        str | None,
-        typer.Option(
-            "--bucket",
-            help="Export to this S3 bucket with a CloudWatch export task instead (same region; it must "
-            "let logs.amazonaws.com write).",
-            metavar="BUCKET",
-        ),
-    ] = None,
-    bucket_prefix: Annotated[
-        str | None,
-        typer.Option(
-            "--bucket-prefix",
-            help="Key prefix in --bucket (default: <cluster>-logs-<time>).",
-            metavar="PREFIX",
-        ),
-    ] = None,
-    start: Start = None,
-    end: End = None,
-    filters: Filters = None,
-    region: Region = None,
-    as_json: AsJson = False,
-) -> None:
-    """Save the cluster's logs: a local tar.gz with one file per stream, or an S3 export.
-
-    Each file holds its stream's events in time order, one `TIME MESSAGE` line each.
-    """
-    # start-up: boto3 and the fleet modules load only when a command runs.
-    from pcluster_pulumi.fleet.export import archive_root, export_to_s3, write_archive
-    from pcluster_pulumi.fleet.logs import list_streams
-
-    if bucket is not None and output_file is not None:
-        raise typer.BadParameter("give --output-file (local archive) or --bucket (S3 export), not both")
-    if bucket is None and bucket_prefix is not None:
-        raise typer.BadParameter("--bucket-prefix needs --bucket", param_hint="--bucket-prefix")
-    since, until = _millis(start, "--start-time"), _millis(end, "--end-time")
-    wanted = _filters(filters)
-    root = archive_root(name)
-
-    def note(message: str) -> None:
-        typer.echo(message, err=True)
-
-    with _session(region) as clients:
-        group, streams = list_streams(clients, name, wanted)
-        if bucket is not None:
-            prefix = bucket_prefix or root
-            names = [s.name for s in streams] if wanted else None
-            tasks = export_to_s3(
-                clients, name, group, bucket, prefix, streams=names, start=since, end=until, progress=note
-            )
-            url = f"s3://{bucket}/{prefix}/"
-            if as_json:
-                _print_json({"logGroupName": group, "url": url, "tasks": [t.task_id for t in tasks]})
-            else:
-                typer.echo(f"exported {group} to {url} ({len(tasks)} export task{'s' * (len(tasks) != 1)})")
-            return
-        if not streams:
-            raise _fail(f"no log stream of {name!r} matches; nothing to export")
-        output = output_file or Path(f"{root}.tar.gz")
-        counts = write_archive(clients, group, streams, output, root, start=since, end=until, progress=note)
-    if as_json:
-        _print_json({"logGroupName": group, "path": str(output), "events": counts})
-    else:
-        typer.echo(f"wrote {output}: {len(counts)} streams, {sum(counts.values())} events")
-
-
 #: ParallelCluster commands that are spelled differently here, and how.
 PCLUSTER_NAMES = {
     "create-cluster": ("up", "pcluster-pulumi up cluster.yaml -n NAME"),
@@ -465,7 +184,7 @@ def _pcluster_name(command: str) -> Callable[[typer.Context], None]:
     ours, example = PCLUSTER_NAMES[command]
 
     def answer(ctx: typer.Context) -> None:
-        raise _fail(f"`{command}` is `{ours}` here: {example}", code=2)
+        raise fail(f"`{command}` is `{ours}` here: {example}", code=2)
 
     answer.__doc__ = f"ParallelCluster's name: use `{ours}`."
     return answer

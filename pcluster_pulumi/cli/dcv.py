@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pcluster_pulumi.cli.stack import Backend, Name, _default_user
+from pcluster_pulumi.cli.io import login_user
+from pcluster_pulumi.cli.stack import Backend, Name
 
 if TYPE_CHECKING:
     from pcluster_pulumi.cli.session import Session
@@ -129,7 +130,7 @@ def dcv_connect(
     if host is None:
         session.fail(f"cluster {name} has no head node address in its outputs (is it fully deployed?)")
     stored = _value(outputs, SPEC_OUTPUT)
-    login = user or _default_user(str(stored) if stored else None)
+    login = user or login_user(str(stored) if stored else None)
     command = connect_command(host, login, key_path)
     session.note(f"asking {host} for a DCV session: {shlex.join(command)}")
     done = run_ssh(command)

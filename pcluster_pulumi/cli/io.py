@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pcluster_pulumi.contract.names import CLUSTER_NAME_MAX, cluster_name_rule, is_valid_cluster_name
+from pcluster_pulumi.contract.names import (
+    CLUSTER_NAME_MAX,
+    cluster_name_rule,
+    default_user,
+    is_valid_cluster_name,
+)
 from pcluster_pulumi.spec.problems import Level, Problem, SpecError
 
 if TYPE_CHECKING:
@@ -31,6 +36,7 @@ __all__ = [
     "FailureLevel",
     "Suppress",
     "check_cluster_name",
+    "login_user",
     "parse_level",
     "print_problems",
     "read_input",
@@ -177,3 +183,12 @@ def summary(problems: list[Problem], source: str, failed: bool) -> str:
             counts.append(f"{n} {level.name.lower()}{'s' * (n != 1)}")
     detail = f" ({', '.join(counts)})" if counts else ""
     return f"{source}: {'invalid' if failed else 'valid'}{detail}"
+
+
+def login_user(config: str | None) -> str:
+    """Who ``ssh`` and ``dcv-connect`` log in as: the default user of the stored config's OS."""
+    # start-up: the config reader (YAML, schema) loads only when a command needs the user.
+    from pcluster_pulumi.derive.updates import config_data
+
+    os_name = (config_data(config).get("Image") or {}).get("Os") if config else None
+    return default_user(str(os_name) if os_name else None)

@@ -265,9 +265,10 @@ def _root(
 
 def _register_deployment_commands() -> None:
     # start-up: loaded when the command runs, so `--help` and usage errors stay fast.
-    from pcluster_pulumi.cli import day2, dcv, stack
+    from pcluster_pulumi.cli import day2, dcv, nodes, stack
 
     stack.register(app)
+    nodes.register(app)
     day2.register(app)
     dcv.register(app)
 
