@@ -65,8 +65,9 @@ FLOOR = """
 import json, sys, time
 start = time.perf_counter()
 import pulumi, pulumi.runtime
+import importlib
 for name in json.loads(sys.stdin.read()):
-    __import__(name)
+    importlib.import_module(name)
 print(json.dumps({"import": time.perf_counter() - start}))
 """
 
@@ -75,7 +76,9 @@ MODULES = """
 import json, sys
 from pcluster_pulumi.engines.offline.plan import plan
 plan(sys.stdin.read(), "bench")
-aws = sorted(m for m in sys.modules if m.startswith("pulumi_aws.") and m.count(".") == 1)
+# pulumi_aws registers every service module lazily: count only those the plan really loaded.
+loaded = {m for m, mod in sys.modules.items() if type(mod).__name__ != "_LazyModule"}
+aws = sorted(m for m in loaded if m.startswith("pulumi_aws."))
 extra = sorted(m for m in ("boto3", "botocore", "rich", "typer") if m in sys.modules)
 print(json.dumps({"aws": aws, "extra": extra}))
 """
