@@ -118,6 +118,40 @@ class SlurmCluster:
         return "\n".join(parts)
 
 
+def start_backends(root: Path, daemons: list[Daemon]) -> tuple[Path, int, dict[str, str]]:
+    """munged and a moto server for a test cluster, with the process environment pointed at moto.
+
+    Returns (munge socket, moto port, the AWS variables set); the daemons join ``daemons``.
+    """
+    munged, munge_socket = start_munged(root)
+    daemons.append(munged)
+    moto, moto_port = start_moto(root)
+    daemons.append(moto)
+    aws = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+    }
+    os.environ.update(aws)
+    os.environ.pop("AWS_PROFILE", None)
+    return munge_socket, moto_port, aws
+
+
+def install_node_package(root: Path) -> None:
+    """The node programs run from the node package exactly as nodes unpack it (into root/lib)."""
+    with tarfile.open(build_node_package(root / "node-package.tar.gz")) as archive:
+        archive.extractall(root / "lib", filter="data")
+
+
+def write_wrappers(bin_dir: Path, env: dict[str, str]) -> None:
+    """The resume, suspend and keeper wrappers slurmctld and the tests run, as the bootstrap writes them."""
+    for program in ("slurm-resume", "slurm-suspend", "keeper"):
+        wrapper = bin_dir / program
+        wrapper.write_text(render_wrapper(program, env, python=os.path.realpath(sys.executable)))
+        wrapper.chmod(0o755)
+
+
 @pytest.fixture(scope="package")
 def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
     root = tmp_path_factory.mktemp("slurm")
@@ -126,26 +160,13 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmClu
     saved = dict(os.environ)
     proxy: Ec2Proxy | None = None
     try:
-        munged, munge_socket = start_munged(root)
-        daemons.append(munged)
-        moto, moto_port = start_moto(root)
-        daemons.append(moto)
-        aws = {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
-        }
-        os.environ.update(aws)
-        os.environ.pop("AWS_PROFILE", None)
+        munge_socket, moto_port, aws = start_backends(root, daemons)
         config = provision(NodeConfig.from_dict(cluster_document()), cidr="127.77.0.0/16")
         proxy = Ec2Proxy(moto_port, REGION)
         config_path = root / "node-config.json"
         config_path.write_text(config.to_json())
         (root / "log").mkdir()
-        # The node programs run from the node package exactly as nodes unpack it.
-        with tarfile.open(build_node_package(root / "node-package.tar.gz")) as archive:
-            archive.extractall(root / "lib", filter="data")
+        install_node_package(root)
         env = {
             **aws,
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}",
@@ -158,10 +179,7 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmClu
         }
         bin_dir = root / "bin"
         bin_dir.mkdir()
-        for program in ("slurm-resume", "slurm-suspend", "keeper"):
-            wrapper = bin_dir / program
-            wrapper.write_text(render_wrapper(program, env, python=os.path.realpath(sys.executable)))
-            wrapper.chmod(0o755)
+        write_wrappers(bin_dir, env)
         layout = SlurmLayout(
             controller_hostname=socket.gethostname().split(".")[0],
             controller_address="127.0.0.1",

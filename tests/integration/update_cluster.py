@@ -13,8 +13,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
-import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -26,17 +24,15 @@ import pytest
 
 from pcluster_pulumi.contract import names
 from pcluster_pulumi.contract.config import NodeConfig
-from pcluster_pulumi.contract.programs import render_wrapper
 from pcluster_pulumi.contract.slurm_layout import SlurmLayout
-from pcluster_pulumi.derive.node_package import build_node_package
 from pcluster_pulumi.node.slurm_files import write_all
 from pcluster_pulumi.node.update_status import UpdateStatus, get_status
 
 from ..node.factories import compute_resource, config_dict, facts
 from ..node.provision import AMI, provision, running_instances, table_items
-from .conftest import REGION, SlurmCluster
+from .conftest import REGION, SlurmCluster, install_node_package, start_backends, write_wrappers
 from .ec2_proxy import Ec2Proxy
-from .processes import Daemon, free_port, require, start_moto, start_munged
+from .processes import Daemon, free_port, require
 
 CLUSTER = "upd"
 BUCKET = "pcluster-upd-artifacts"
@@ -246,26 +242,14 @@ def updates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpdateCluster]
     proxy: Ec2Proxy | None = None
     layout: SlurmLayout | None = None
     try:
-        munged, munge_socket = start_munged(root)
-        daemons.append(munged)
-        moto, moto_port = start_moto(root)
-        daemons.append(moto)
-        aws = {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
-        }
-        os.environ.update(aws)
-        os.environ.pop("AWS_PROFILE", None)
+        munge_socket, moto_port, aws = start_backends(root, daemons)
         config = provision(NodeConfig.from_dict(initial_document()), cidr="127.78.0.0/16")
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         proxy = Ec2Proxy(moto_port, REGION)
         (root / "log").mkdir()
-        with tarfile.open(build_node_package(root / "node-package.tar.gz")) as archive:
-            archive.extractall(root / "lib", filter="data")
+        install_node_package(root)
         bin_dir = root / "bin"
         bin_dir.mkdir()
         layout = _layout(root, bin_dir, munge_socket)
@@ -301,10 +285,7 @@ def updates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpdateCluster]
             "PYTHONPATH": str(root / "lib"),
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         }
-        for program in ("slurm-resume", "slurm-suspend", "keeper"):
-            wrapper = bin_dir / program
-            wrapper.write_text(render_wrapper(program, env, python=os.path.realpath(sys.executable)))
-            wrapper.chmod(0o755)
+        write_wrappers(bin_dir, env)
         # The head node as the bootstrap leaves it: the document `up` wrote, fetched, and the Slurm files.
         document = config.to_dict()
         cluster = UpdateCluster(
